@@ -1,0 +1,49 @@
+# GopherTok Serverless — the front door.
+#   make run    bring up the local stack and serve the API on http://127.0.0.1:8080 with the consumers running
+#   make test   bring up what the tests need and run them
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WITH_ENV := infra/with-env.sh
+STACK := infra/stack.sh
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap up down status migrate run test unit lint fmt clean-state
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n",$$1,$$2}'
+
+bootstrap: ## install system packages and the Python virtualenvs (idempotent)
+	@infra/bootstrap.sh
+
+up: bootstrap ## start MariaDB, Redis, Kafka and the AWS emulator; migrate; create topics and bucket
+	@$(STACK) up
+
+down: ## stop the local stack
+	@$(STACK) down
+
+status: ## one line per local service
+	@$(STACK) status
+
+migrate: bootstrap ## apply pending SQL migrations
+	@$(STACK) migrate
+
+run: up ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
+	@$(WITH_ENV) infra/run-local.sh
+
+test: up ## run unit and integration tests against the real local stack
+	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+unit: bootstrap ## unit tests only (no services)
+	@$(WITH_ENV) $(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: bootstrap ## ruff
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+fmt: bootstrap
+	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
+
+clean-state: down ## delete all local data, logs and generated secrets
+	rm -rf .state

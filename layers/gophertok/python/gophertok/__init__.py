@@ -1,0 +1,1 @@
+"""GopherTok shared layer: configuration, adapters, HTTP envelope, auth and domain services."""
