@@ -36,9 +36,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/douyin/user", "user_info"),
 )
 
-CONSUMERS: tuple[Consumer, ...] = (
-    Consumer("user_profile_consumer", Topics.USER_REGISTERED, batch_size=20),
-)
+CONSUMERS: tuple[Consumer, ...] = (Consumer("user_profile_consumer", Topics.USER_REGISTERED, batch_size=20),)
 
 
 def http_functions() -> list[str]:

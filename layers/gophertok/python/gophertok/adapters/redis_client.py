@@ -1,0 +1,52 @@
+"""Redis through redis-py: a standalone client locally, a cluster client on ElastiCache cluster mode.
+
+Keys that must be read or written together in one pipeline share a ``{hash tag}`` so the pipeline
+stays on one slot in cluster mode.
+"""
+
+from __future__ import annotations
+
+import redis
+import redis.cluster
+
+from gophertok.config import Settings, get_settings
+
+_client: redis.Redis | redis.cluster.RedisCluster | None = None
+
+
+def make_client(settings: Settings) -> redis.Redis | redis.cluster.RedisCluster:
+    options = {
+        "socket_timeout": settings.redis_timeout,
+        "socket_connect_timeout": settings.redis_timeout,
+        "decode_responses": True,
+        "health_check_interval": 30,
+    }
+    if settings.redis_cluster:
+        return redis.cluster.RedisCluster.from_url(settings.redis_url, **options)
+    return redis.Redis.from_url(settings.redis_url, **options)
+
+
+def get_redis() -> redis.Redis | redis.cluster.RedisCluster:
+    """The container-wide client (connections are pooled and reused across invocations)."""
+    global _client
+    if _client is None:
+        _client = make_client(get_settings())
+    return _client
+
+
+def set_redis(client: redis.Redis | redis.cluster.RedisCluster | None) -> None:
+    """Inject a client (tests count round trips through a wrapped one)."""
+    global _client
+    _client = client
+
+
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def mget(client: redis.Redis | redis.cluster.RedisCluster, keys: list[str]) -> list[str | None]:
+    """MGET that also works when the keys live on different cluster slots."""
+    if not keys:
+        return []
+    if isinstance(client, redis.cluster.RedisCluster):
+        return client.mget_nonatomic(keys)
+    return client.mget(keys)

@@ -1,0 +1,80 @@
+"""Object storage on S3 (or LocalStack / moto / MinIO through ``AWS_ENDPOINT_URL``).
+
+Keys are relative (``avatars/42.png``); ``public_url`` turns a key into a URL a phone can fetch,
+based on MEDIA_BASE_URL (the emulator locally, the bucket or CDN domain on AWS).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from gophertok import tracing
+from gophertok.config import get_settings
+from gophertok.errors import Unavailable
+
+
+@functools.cache
+def _client():
+    import boto3
+    from botocore.config import Config
+
+    # An emulator on 127.0.0.1 has no per-bucket DNS names, so address buckets by path there.
+    style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"
+    config = Config(
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"max_attempts": 3, "mode": "standard"},
+        s3={"addressing_style": style},
+    )
+    return boto3.client("s3", config=config)
+
+
+def _storage_errors():
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return BotoCoreError, ClientError
+
+
+def put_object(key: str, data: bytes, content_type: str) -> None:
+    settings = get_settings()
+    with tracing.subsegment("s3", operation="PutObject", bytes=len(data)):
+        try:
+            _client().put_object(
+                Bucket=settings.media_bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                CacheControl="public, max-age=31536000, immutable",
+            )
+        except _storage_errors() as exc:
+            raise Unavailable("media storage is unavailable, please retry") from exc
+
+
+def object_exists(key: str) -> bool:
+    settings = get_settings()
+    from botocore.exceptions import ClientError
+
+    with tracing.subsegment("s3", operation="HeadObject"):
+        try:
+            _client().head_object(Bucket=settings.media_bucket, Key=key)
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise Unavailable("media storage is unavailable, please retry") from exc
+        except _storage_errors() as exc:
+            raise Unavailable("media storage is unavailable, please retry") from exc
+
+
+def delete_object(key: str) -> None:
+    settings = get_settings()
+    with tracing.subsegment("s3", operation="DeleteObject"):
+        try:
+            _client().delete_object(Bucket=settings.media_bucket, Key=key)
+        except _storage_errors() as exc:
+            raise Unavailable("media storage is unavailable, please retry") from exc
+
+
+def public_url(key: str) -> str:
+    return f"{get_settings().media_base_url}/{key}" if key else ""

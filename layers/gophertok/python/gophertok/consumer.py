@@ -1,0 +1,110 @@
+"""The entry point shared by every Kafka consumer function.
+
+AWS Lambda's Kafka event sources (MSK and self-managed) deliver records grouped by
+``topic-partition`` with base64 keys and values; the local runner sends the same shape. A consumer
+provides a batch handler over decoded events. Failures raise, so the event source retries the batch
+and finally sends it to the on-failure destination; handlers are idempotent, so a retried batch
+changes nothing that already happened.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gophertok import logs
+from gophertok.config import get_settings
+from gophertok.events import Event
+
+log = logs.get_logger("gophertok.consumer")
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, bytes]
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}-{self.partition}@{self.offset}"
+
+    def event(self) -> Event:
+        return Event.from_json(self.value)
+
+
+def _decode_headers(raw: list[dict[str, list[int]]] | None) -> dict[str, bytes]:
+    headers: dict[str, bytes] = {}
+    for entry in raw or []:
+        for name, value in entry.items():
+            headers[name] = bytes(value) if isinstance(value, list) else str(value).encode()
+    return headers
+
+
+def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
+    """All records of a Lambda Kafka event, in partition then offset order."""
+    records: list[KafkaRecord] = []
+    for _, batch in sorted((event.get("records") or {}).items()):
+        for raw in batch:
+            key = raw.get("key")
+            records.append(
+                KafkaRecord(
+                    topic=raw["topic"],
+                    partition=int(raw["partition"]),
+                    offset=int(raw["offset"]),
+                    timestamp=int(raw.get("timestamp") or 0),
+                    key=base64.b64decode(key) if key else None,
+                    value=base64.b64decode(raw.get("value") or ""),
+                    headers=_decode_headers(raw.get("headers")),
+                )
+            )
+    return records
+
+
+BatchHandler = Callable[[list[Event]], None]
+
+
+def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap ``handle_batch(events)`` into a Lambda handler for Kafka events.
+
+    A record that is not a valid event envelope fails the invocation (it is a producer bug; the
+    event source's retries and dead-letter destination take it out of the way).
+    """
+
+    @functools.wraps(handle_batch)
+    def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        logs.setup_logging(get_settings().log_level)
+        started = time.perf_counter()
+        records = kafka_records(event)
+        name = getattr(context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
+        with logs.bind(function=name or handle_batch.__module__, request_id=request_id):
+            events = []
+            for record in records:
+                try:
+                    events.append(record.event())
+                except ValueError:
+                    log.error("undecodable record", extra={"position": record.position, "error_code": 10001})
+                    raise
+            handle_batch(events)
+            log.info(
+                "batch handled",
+                extra={
+                    "records": len(records),
+                    "topics": sorted({r.topic for r in records}),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+        return {"processed": len(records)}
+
+    return handler

@@ -1,0 +1,81 @@
+"""Structured logs: one JSON object per line with the invocation's context attached.
+
+``bind(...)`` sets context fields (function, request_id, trace_id, user_id) for the current
+invocation; every record logged inside carries them. Values under keys that look secret are
+replaced before they are written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+_EMPTY: dict[str, object] = {}  # never mutated: bind/add_context always set a new dict
+_context: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar("gophertok_log_context")
+_SECRET_KEYS = ("password", "token", "secret", "authorization")
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+def _redact(key: str, value: object) -> object:
+    return "[redacted]" if any(word in key.lower() for word in _SECRET_KEYS) else value
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "timestamp": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(_context.get(_EMPTY))
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = _redact(key, value)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+_configured = False
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Route every logger through one JSON handler on stdout (Lambda ships stdout to CloudWatch)."""
+    global _configured
+    if _configured:
+        return
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("kafka", "botocore", "urllib3", "aws_xray_sdk"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _configured = True
+
+
+@contextlib.contextmanager
+def bind(**fields: object) -> Iterator[None]:
+    """Attach fields to every log record written inside the block."""
+    token = _context.set({**_context.get(_EMPTY), **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def add_context(**fields: object) -> None:
+    """Add fields to the current invocation's context (e.g. the user id once the token is read)."""
+    _context.set({**_context.get(_EMPTY), **fields})
+
+
+def get_logger(name: str) -> logging.Logger:
+    return logging.getLogger(name)

@@ -1,0 +1,1 @@
+"""Media generation and inspection (images, video probing)."""

@@ -1,0 +1,160 @@
+"""Accounts: register, log in, and the User objects that every endpoint embeds.
+
+Registration is synchronous in MySQL (the unique key on ``username`` settles races) and announces
+``user.registered`` on Kafka; the profile consumer then draws the default avatar and background.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gophertok import keys
+from gophertok.adapters import kafka
+from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
+from gophertok.adapters.redis_client import get_redis, mget
+from gophertok.adapters.storage import public_url
+from gophertok.auth.passwords import hash_password, needs_rehash, verify_password
+from gophertok.auth.tokens import issue_token
+from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
+from gophertok.events import Event
+from gophertok.registry import Topics
+
+USERNAME_MAX = 32
+PASSWORD_MIN, PASSWORD_MAX = 6, 32
+USER_REGISTERED = "user.registered"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The stored part of a user (counts are derived elsewhere)."""
+
+    id: int
+    name: str
+    avatar_key: str
+    background_key: str
+    signature: str
+
+
+def validate_credentials(username: str | None, password: str | None) -> tuple[str, str]:
+    if not username:
+        raise InvalidInput("username is required")
+    if not password:
+        raise InvalidInput("password is required")
+    if len(username) > USERNAME_MAX:
+        raise InvalidInput(f"username must be at most {USERNAME_MAX} characters")
+    if username != username.strip():
+        raise InvalidInput("username must not start or end with spaces")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in username):
+        raise InvalidInput("username must not contain control characters")
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"password must be at least {PASSWORD_MIN} characters")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"password must be at most {PASSWORD_MAX} characters")
+    return username, password
+
+
+def register(username: str | None, password: str | None) -> tuple[int, str]:
+    """Create the account; returns (user_id, token). Conflict when the username is taken."""
+    username, password = validate_credentials(username, password)
+    database = get_database()
+    try:
+        _, user_id = database.execute(
+            "INSERT INTO users (username, password_hash) VALUES (%s, %s)", (username, hash_password(password))
+        )
+    except DuplicateKey:
+        raise Conflict("username is already taken") from None
+    event = Event(USER_REGISTERED, {"user_id": user_id, "username": username})
+    try:
+        kafka.publish_one(Topics.USER_REGISTERED, str(user_id), event)
+    except Unavailable:
+        # Without its event the account would never get a profile: undo it so the client can retry.
+        database.execute("DELETE FROM users WHERE id = %s", (user_id,))
+        raise
+    return user_id, issue_token(user_id)
+
+
+def login(username: str | None, password: str | None) -> tuple[int, str]:
+    """Returns (user_id, token); LoginFailed (same message) for an unknown user or a wrong password."""
+    if not username or not password:
+        raise InvalidInput("username and password are required")
+    database = get_database()
+    row = database.query_one("SELECT id, password_hash FROM users WHERE username = %s", (username,))
+    stored = row["password_hash"] if row else None
+    if not verify_password(stored, password) or row is None:
+        raise LoginFailed()
+    if needs_rehash(stored):
+        database.execute("UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(password), row["id"]))
+    return int(row["id"]), issue_token(int(row["id"]))
+
+
+def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
+    """Profiles by id: one MGET for the cached ones, one ``IN`` query for the rest."""
+    ids = list(dict.fromkeys(int(i) for i in user_ids))
+    if not ids:
+        return {}
+    redis = get_redis()
+    cached = mget(redis, [keys.user_profile(i) for i in ids])
+    profiles: dict[int, Profile] = {}
+    for user_id, raw in zip(ids, cached, strict=True):
+        if raw:
+            profiles[user_id] = Profile(**json.loads(raw))
+    missing = [i for i in ids if i not in profiles]
+    if missing:
+        rows = get_database().query(
+            "SELECT id, username, avatar, background_image, signature FROM users "
+            f"WHERE id IN ({placeholders(len(missing))})",
+            missing,
+        )
+        pipe = redis.pipeline(transaction=False)
+        for row in rows:
+            profile = Profile(int(row["id"]), row["username"], row["avatar"], row["background_image"], row["signature"])
+            profiles[profile.id] = profile
+            pipe.set(keys.user_profile(profile.id), json.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS)
+        if rows:
+            pipe.execute()
+    return profiles
+
+
+def forget_profiles(user_ids: Iterable[int]) -> None:
+    """Drop cached profiles after their row changed."""
+    names = [keys.user_profile(i) for i in user_ids]
+    if names:
+        pipe = get_redis().pipeline(transaction=False)
+        for name in names:
+            pipe.delete(name)
+        pipe.execute()
+
+
+def user_objects(user_ids: Iterable[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
+    """Full ``User`` JSON objects keyed by id, for any number of users, in a bounded number of round trips.
+
+    Users that do not exist are absent from the result.
+    """
+    profiles = load_profiles(user_ids)
+    return {user_id: _user_object(profile) for user_id, profile in profiles.items()}
+
+
+def _user_object(profile: Profile) -> dict[str, Any]:
+    return {
+        "id": profile.id,
+        "name": profile.name,
+        "follow_count": 0,
+        "follower_count": 0,
+        "is_follow": False,
+        "avatar": public_url(profile.avatar_key),
+        "background_image": public_url(profile.background_key),
+        "signature": profile.signature,
+        "total_favorited": 0,
+        "work_count": 0,
+        "favorite_count": 0,
+    }
+
+
+def get_user(user_id: int, viewer_id: int | None) -> dict[str, Any]:
+    user = user_objects([user_id], viewer_id).get(user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return user
