@@ -127,8 +127,10 @@ class ConsumerWorker(threading.Thread):
         self.handler(event, LambdaContext(self.function))
 
     def _with_retries(self, records: list[ConsumerRecord]) -> Exception | None:
-        error: Exception | None = None
+        error: Exception | None = RuntimeError("stopped before the handler ran")
         for attempt in range(self.retry.attempts):
+            if self._stopping.is_set():
+                break
             if attempt:
                 time.sleep(self.retry.backoff_seconds * 2 ** (attempt - 1))
             try:
@@ -149,6 +151,8 @@ class ConsumerWorker(threading.Thread):
 
     def _deliver(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
         if self._with_retries(records) is not None:
+            if self._stopping.is_set():
+                return  # stopping mid-retry: leave the offsets uncommitted so the records come again
             for record in records:  # isolate the poison record(s); the handlers are idempotent
                 error = self._with_retries([record])
                 if error is not None:

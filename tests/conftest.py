@@ -1,0 +1,61 @@
+"""Session-wide fixtures for the integration tier. Unit tests (tests/unit) need none of them.
+
+The integration tier expects the local stack from `make up` and its environment (`make test` runs
+pytest through infra/with-env.sh); a missing variable fails loudly instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.local_api import running_api
+
+INTEGRATION_DIR = Path(__file__).parent / "integration"
+REQUIRED_ENV = ("MYSQL_PASSWORD", "JWT_SECRET", "KAFKA_BOOTSTRAP_SERVERS", "AWS_ENDPOINT_URL", "REDIS_URL")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack_env() -> None:
+    missing = [name for name in REQUIRED_ENV if not os.environ.get(name)]
+    if missing:
+        pytest.fail(f"integration tests need the local stack environment ({', '.join(missing)}): run `make test`")
+
+
+@pytest.fixture(scope="session")
+def api_url(stack_env: None) -> Iterator[str]:
+    """Base URL of the local API with the consumers running (started once per session)."""
+    with running_api() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database(stack_env: None):
+    from gophertok.adapters.mysql import Database
+
+    db = Database()
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def redis_client(stack_env: None):
+    from gophertok.adapters.redis_client import get_redis
+
+    return get_redis()
+
+
+@pytest.fixture(scope="session")
+def s3(stack_env: None):
+    from support.aws import s3_client
+
+    return s3_client()

@@ -1,0 +1,148 @@
+"""The local Kafka event-source runner: retries, dead-lettering, commits only after success."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from gophertok.consumer import kafka_records
+from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
+from support.polling import wait_for
+
+
+@pytest.fixture
+def servers(stack_env) -> list[str]:
+    return os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
+
+
+@pytest.fixture
+def topic(servers) -> str:
+    name = f"test.runner.{uuid.uuid4().hex[:10]}"
+    admin = KafkaAdminClient(bootstrap_servers=servers)
+    admin.create_topics([NewTopic(name, 1, 1), NewTopic(name + ".dlq", 1, 1)])
+    admin.close()
+    return name
+
+
+def _produce(servers, topic, values):
+    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
+    for value in values:
+        producer.send(topic, value=value, key=b"k").get(timeout=10)
+    producer.close()
+
+
+def _committed(servers, group, topic) -> int | None:
+    consumer = KafkaConsumer(bootstrap_servers=servers, group_id=group, enable_auto_commit=False)
+    try:
+        return consumer.committed(TopicPartition(topic, 0))
+    finally:
+        consumer.close()
+
+
+def _dead_letters(servers, topic) -> list:
+    consumer = KafkaConsumer(bootstrap_servers=servers, auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    consumer.assign([TopicPartition(topic + ".dlq", 0)])
+    try:
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+class Recorder:
+    """A handler that fails on chosen values a given number of times and records what it saw."""
+
+    def __init__(self, poison: set[bytes], failures_per_value: int) -> None:
+        self.poison = poison
+        self.failures = {value: failures_per_value for value in poison}
+        self.invocations: list[list[bytes]] = []
+        self.succeeded: list[bytes] = []
+
+    def __call__(self, event, context):
+        values = [record.value for record in kafka_records(event)]
+        self.invocations.append(values)
+        for value in values:
+            if self.failures.get(value, 0) > 0:
+                self.failures[value] -= 1
+                raise RuntimeError(f"cannot handle {value!r}")
+        self.succeeded.extend(values)
+        return {"processed": len(values)}
+
+
+def _run(worker: ConsumerWorker, until) -> None:
+    worker.start()
+    try:
+        wait_for(until, timeout=30, what="the runner to deliver")
+    finally:
+        worker.stop()
+        worker.join(timeout=10)
+
+
+def test_handler_receives_the_lambda_kafka_event_shape(servers, topic):
+    seen = []
+
+    def handler(event, context):
+        seen.append(event)
+
+    _produce(servers, topic, [b"one"])
+    worker = ConsumerWorker("shape", topic, handler, bootstrap_servers=servers, group=f"g-{topic}")
+    _run(worker, lambda: seen)
+    event = seen[0]
+    assert event["eventSource"] == "SelfManagedKafka"
+    [(group_key, records)] = event["records"].items()
+    assert group_key == f"{topic}-0"
+    assert set(records[0]) >= {"topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"}
+    assert kafka_records(event)[0].value == b"one"
+
+
+def test_transient_failure_is_retried_and_then_committed(servers, topic):
+    handler = Recorder({b"flaky"}, failures_per_value=2)
+    _produce(servers, topic, [b"ok-1", b"flaky", b"ok-2"])
+    group = f"g-{topic}"
+    worker = ConsumerWorker(
+        "flaky", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01)
+    )
+    _run(worker, lambda: worker.delivered >= 3)
+    assert b"flaky" in handler.succeeded
+    assert worker.dead_lettered == 0
+    assert _committed(servers, group, topic) == 3
+
+
+def test_poison_record_is_dead_lettered_and_the_rest_delivered(servers, topic):
+    handler = Recorder({b"poison"}, failures_per_value=10**6)
+    _produce(servers, topic, [b"good-1", b"poison", b"good-2"])
+    group = f"g-{topic}"
+    worker = ConsumerWorker(
+        "poisoned", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01)
+    )
+    _run(worker, lambda: worker.delivered >= 3)
+    assert worker.dead_lettered == 1
+    assert set(handler.succeeded) >= {b"good-1", b"good-2"}
+    # 3 batch attempts, then each record alone: the poison one 3 more times
+    assert sum(values == [b"poison"] for values in handler.invocations) == 3
+    [dead] = _dead_letters(servers, topic)
+    assert dead.value == b"poison"
+    headers = dict(dead.headers)
+    assert headers["dlq_source"] == f"{topic}-0@1".encode() and b"cannot handle" in headers["dlq_error"]
+    assert _committed(servers, group, topic) == 3
+
+
+def test_offsets_are_not_committed_while_a_batch_keeps_failing(servers, topic):
+    blocked = Recorder({b"stuck"}, failures_per_value=10**6)
+    _produce(servers, topic, [b"stuck"])
+    group = f"g-{topic}"
+    worker = ConsumerWorker(
+        "stuck", topic, blocked, bootstrap_servers=servers, group=group, retry=RetryPolicy(10**6, 0.01)
+    )
+    _run(worker, lambda: len(blocked.invocations) >= 5)
+    assert _committed(servers, group, topic) in (None, 0)
+
+    # A new runner in the same group starts from the uncommitted record and, now healthy, delivers it.
+    healthy = Recorder(set(), 0)
+    second = ConsumerWorker("stuck", topic, healthy, bootstrap_servers=servers, group=group)
+    _run(second, lambda: healthy.succeeded)
+    assert healthy.succeeded == [b"stuck"]
+    wait_for(lambda: _committed(servers, group, topic) == 1, timeout=10, what="the commit")

@@ -1,0 +1,74 @@
+"""Start the local API (`chalice local`) and the Kafka runner as subprocesses, as `make run` does."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from support.polling import wait_for
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOG_DIR = REPO_ROOT / ".state" / "logs"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _spawn(args: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / log_name, "ab")  # noqa: SIM115 - closed with the process below
+    return subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_api(with_consumers: bool = True) -> Iterator[str]:
+    """Yield the base URL of a freshly started local API (and consumers)."""
+    port = free_port()
+    env = {**os.environ, "API_PORT": str(port)}
+    bin_dir = Path(sys.executable).parent
+    processes = []
+    try:
+        if with_consumers:
+            processes.append(_spawn([sys.executable, "-m", "gophertok_local.kafka_runner"], "test-consumers.log", env))
+        processes.append(
+            _spawn(
+                [str(bin_dir / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
+                "test-api.log",
+                env,
+            )
+        )
+        base_url = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            for process in processes:
+                if process.poll() is not None:
+                    raise AssertionError(f"local API process exited early; see {LOG_DIR}")
+            try:
+                return requests.get(base_url + "/douyin/ping-readiness", timeout=1).status_code == 404
+            except requests.ConnectionError:
+                return False
+
+        wait_for(ready, timeout=30, what="the local API to listen")
+        yield base_url
+    finally:
+        for process in processes:
+            _stop(process)
