@@ -21,6 +21,7 @@ from gophertok.auth.tokens import issue_token
 from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.registry import Topics
+from gophertok.services import read_model
 
 USERNAME_MAX = 32
 PASSWORD_MIN, PASSWORD_MAX = 6, 32
@@ -131,25 +132,27 @@ def forget_profiles(user_ids: Iterable[int]) -> None:
 def user_objects(user_ids: Iterable[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
     """Full ``User`` JSON objects keyed by id, for any number of users, in a bounded number of round trips.
 
-    Users that do not exist are absent from the result.
+    ``is_follow`` is relative to ``viewer_id`` (False for anonymous viewers). Users that do not exist
+    are absent from the result.
     """
     profiles = load_profiles(user_ids)
-    return {user_id: _user_object(profile) for user_id, profile in profiles.items()}
-
-
-def _user_object(profile: Profile) -> dict[str, Any]:
+    stats = read_model.load_user_stats(profiles)
+    followed = read_model.following_flags(viewer_id, profiles)
     return {
-        "id": profile.id,
-        "name": profile.name,
-        "follow_count": 0,
-        "follower_count": 0,
-        "is_follow": False,
-        "avatar": public_url(profile.avatar_key),
-        "background_image": public_url(profile.background_key),
-        "signature": profile.signature,
-        "total_favorited": 0,
-        "work_count": 0,
-        "favorite_count": 0,
+        user_id: {
+            "id": profile.id,
+            "name": profile.name,
+            "follow_count": stats[user_id]["follow_count"],
+            "follower_count": stats[user_id]["follower_count"],
+            "is_follow": user_id in followed,
+            "avatar": public_url(profile.avatar_key),
+            "background_image": public_url(profile.background_key),
+            "signature": profile.signature,
+            "total_favorited": stats[user_id]["total_favorited"],
+            "work_count": stats[user_id]["work_count"],
+            "favorite_count": stats[user_id]["favorite_count"],
+        }
+        for user_id, profile in profiles.items()
     }
 
 
