@@ -46,3 +46,8 @@ def user_likes(user_id: int) -> str:
 def video_stats(video_id: int) -> str:
     """HASH of VIDEO_STAT_FIELDS."""
     return f"{PREFIX}video:{video_id}:stats"
+
+
+def video(video_id: int) -> str:
+    """STRING: JSON of the immutable video row (id, author_id, title, play_key, cover_key, created_at)."""
+    return f"{PREFIX}video:{video_id}"

@@ -1,0 +1,105 @@
+"""Video rows and the Video objects every list embeds (feed, publish list, favorite list).
+
+A video row never changes after publish, so it is cached in Redis without expiry; a missing entry
+is read back from MySQL. ``video_objects`` assembles any number of videos with a fixed number of
+round trips: rows, counters, the viewer's likes, and the authors as full Users.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gophertok import keys
+from gophertok.adapters.mysql import get_database, placeholders
+from gophertok.adapters.redis_client import get_redis, mget
+from gophertok.adapters.storage import public_url
+from gophertok.errors import NotFound
+from gophertok.services import read_model, users
+
+
+@dataclass(frozen=True)
+class VideoRow:
+    id: int
+    author_id: int
+    title: str
+    play_key: str
+    cover_key: str
+    created_at: int  # unix ms
+
+
+_COLUMNS = "id, author_id, title, play_key, cover_key, created_at"
+
+
+def row_from_db(row: dict[str, Any]) -> VideoRow:
+    return VideoRow(
+        int(row["id"]), int(row["author_id"]), row["title"], row["play_key"], row["cover_key"], int(row["created_at"])
+    )
+
+
+def cache_rows(rows: Iterable[VideoRow], pipe=None) -> None:
+    """Write rows to the cache (into ``pipe`` when given, so callers can batch with other writes)."""
+    own = pipe is None
+    pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
+    for row in rows:
+        pipe.set(keys.video(row.id), json.dumps(asdict(row), ensure_ascii=False))
+    if own:
+        pipe.execute()
+
+
+def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
+    """Rows by id (missing videos are absent): one MGET, plus one ``IN`` query for cache misses."""
+    ids = list(dict.fromkeys(int(i) for i in video_ids))
+    if not ids:
+        return {}
+    found: dict[int, VideoRow] = {}
+    for video_id, raw in zip(ids, mget(get_redis(), [keys.video(i) for i in ids]), strict=True):
+        if raw:
+            found[video_id] = VideoRow(**json.loads(raw))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        rows = [
+            row_from_db(row)
+            for row in get_database().query(
+                f"SELECT {_COLUMNS} FROM videos WHERE id IN ({placeholders(len(missing))})", missing
+            )
+        ]
+        cache_rows(rows)
+        found.update((row.id, row) for row in rows)
+    return found
+
+
+def require_video(video_id: int) -> VideoRow:
+    row = load_videos([video_id]).get(video_id)
+    if row is None:
+        raise NotFound("video not found")
+    return row
+
+
+def video_objects(video_ids: Iterable[int], viewer_id: int | None) -> list[dict[str, Any]]:
+    """Video JSON objects in the order of ``video_ids`` (unknown ids are skipped).
+
+    ``is_favorite`` and the authors' ``is_follow`` are relative to ``viewer_id``.
+    """
+    ids = list(dict.fromkeys(int(i) for i in video_ids))
+    rows = load_videos(ids)
+    present = [i for i in ids if i in rows]
+    stats = read_model.load_video_stats(present)
+    liked = read_model.liked_flags(viewer_id, present)
+    authors = users.user_objects({rows[i].author_id for i in present}, viewer_id)
+    return [
+        {
+            "id": row.id,
+            "author": authors[row.author_id],
+            "play_url": public_url(row.play_key),
+            "cover_url": public_url(row.cover_key),
+            "favorite_count": stats[row.id]["favorite_count"],
+            "comment_count": stats[row.id]["comment_count"],
+            "is_favorite": row.id in liked,
+            "title": row.title,
+        }
+        for row in (rows[i] for i in present)
+        if row.author_id in authors
+    ]
