@@ -63,7 +63,8 @@ def _not_found_view(**_: str) -> Response:
 
 
 def build_app(app_name: str = "gophertok") -> Chalice:
-    app = Chalice(app_name=app_name)
+    # configure_logs=False: the layer owns logging (JSON on stdout); Chalice would mute our logger.
+    app = Chalice(app_name=app_name, configure_logs=False)
     functions_by_path: dict[str, dict[str, str]] = defaultdict(dict)
     for route in registry.ROUTES:
         functions_by_path[route.path][route.method] = route.function

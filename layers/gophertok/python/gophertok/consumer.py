@@ -54,7 +54,7 @@ def _decode_headers(raw: list[dict[str, list[int]]] | None) -> dict[str, bytes]:
 def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
     """All records of a Lambda Kafka event, in partition then offset order."""
     records: list[KafkaRecord] = []
-    for _, batch in sorted((event.get("records") or {}).items()):
+    for batch in (event.get("records") or {}).values():
         for raw in batch:
             key = raw.get("key")
             records.append(
@@ -63,12 +63,12 @@ def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
                     partition=int(raw["partition"]),
                     offset=int(raw["offset"]),
                     timestamp=int(raw.get("timestamp") or 0),
-                    key=base64.b64decode(key) if key else None,
+                    key=base64.b64decode(key) if key is not None else None,
                     value=base64.b64decode(raw.get("value") or ""),
                     headers=_decode_headers(raw.get("headers")),
                 )
             )
-    return records
+    return sorted(records, key=lambda record: (record.topic, record.partition, record.offset))
 
 
 BatchHandler = Callable[[list[Event]], None]

@@ -27,14 +27,13 @@ class Event:
     @classmethod
     def from_json(cls, raw: bytes | str) -> Event:
         """Parse an envelope; raises ValueError for anything that is not one."""
-        document = json.loads(raw)
+        document = json.loads(raw)  # JSONDecodeError is a ValueError
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             raise ValueError("not an event envelope")
         if not isinstance(document.get("type"), str) or not isinstance(document.get("id"), str):
             raise ValueError("event envelope without id/type")
-        return cls(
-            type=document["type"],
-            data=document["data"],
-            id=document["id"],
-            occurred_at=int(document.get("occurred_at") or 0),
-        )
+        try:
+            occurred_at = int(document.get("occurred_at") or 0)
+        except (TypeError, ValueError):
+            raise ValueError("event envelope with a non-numeric occurred_at") from None
+        return cls(type=document["type"], data=document["data"], id=document["id"], occurred_at=occurred_at)

@@ -33,7 +33,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(_context.get(_EMPTY))
+        entry.update({key: _redact(key, value) for key, value in _context.get(_EMPTY).items()})
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = _redact(key, value)

@@ -61,6 +61,6 @@ def verify_token(token: str, settings: Settings | None = None) -> int:
     except jwt.PyJWTError as exc:
         raise TokenInvalid("token is malformed: log in again") from exc
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject.isdigit() or int(subject) <= 0:
+    if not isinstance(subject, str) or not subject.isascii() or not subject.isdigit() or int(subject) <= 0:
         raise TokenInvalid("token is malformed: log in again")
     return int(subject)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from gophertok.errors import InvalidInput
 from gophertok.http.multipart import UploadedFile, parse_multipart
 
 INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: no "1_000", no full-width digits
 
 
 @dataclass
@@ -57,12 +60,11 @@ class Request:
             if required:
                 raise InvalidInput(f"{name} is required")
             return None
-        try:
-            value = int(raw, 10)
-        except ValueError:
-            raise InvalidInput(f"{name} must be an integer, got {raw[:32]!r}") from None
-        if abs(value) > INT64_MAX:
+        if not _INTEGER.fullmatch(raw):
+            raise InvalidInput(f"{name} must be an integer, got {raw[:32]!r}")
+        if len(raw.lstrip("+-").lstrip("0")) > 19 or not INT64_MIN <= int(raw) <= INT64_MAX:
             raise InvalidInput(f"{name} is out of range")
+        value = int(raw)
         if minimum is not None and value < minimum:
             raise InvalidInput(f"{name} must be at least {minimum}")
         return value
@@ -87,7 +89,10 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
 
 def _query_pairs(event: dict[str, Any]) -> list[tuple[str, str]]:
     if "rawQueryString" in event:
-        return parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True)
+        try:
+            return parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidInput("query string is not valid UTF-8") from None
     multi = event.get("multiValueQueryStringParameters") or {}
     if multi:
         return [(name, value) for name, values in multi.items() for value in (values or [])]
@@ -103,7 +108,7 @@ def _body_params(content_type: str, body: bytes) -> tuple[dict[str, str], dict[s
         if media_type == "multipart/form-data":
             return parse_multipart(body, content_type)
         if media_type in {"application/x-www-form-urlencoded", ""} or media_type.startswith("text/"):
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
             params: dict[str, str] = {}
             for name, value in pairs:
                 params.setdefault(name, value)
