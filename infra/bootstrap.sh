@@ -78,6 +78,39 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
+# --- AWS emulator: LocalStack (needs Python 3.13) or moto ----------------------------------------
+# Decided first so that LocalStack's install (the slow one) runs while .venv installs.
+ls_stamp="$(printf '%s\n' "${LOCALSTACK_PINS[@]}" | sha256sum | cut -d' ' -f1)"
+ls_pid=""
+if [ "$(cat "$LS_VENV/.gophertok-stamp" 2>/dev/null)" = "$ls_stamp" ] && "$LS_VENV/bin/python" -c '' 2>/dev/null; then
+    [ "$(cat "$EMULATOR_FILE" 2>/dev/null)" = localstack ] || printf 'localstack\n' >"$EMULATOR_FILE"
+else
+    py313=""
+    cands=()
+    [ -n "${PYTHON313:-}" ] && cands+=("$PYTHON313")
+    cands+=(python3.13)
+    for p in "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
+        [ -x "$p" ] && cands+=("$p")
+    done
+    for cand in "${cands[@]}"; do
+        py313="$(python_ok "$cand" 3 13 3 13)" && break
+        py313=""
+    done
+    if [ -z "$py313" ]; then
+        say "no Python 3.13 found: moto server (from .venv) will be the AWS emulator instead of LocalStack"
+        printf 'moto\n' >"$EMULATOR_FILE"
+    else
+        say "installing LocalStack into .state/venvs/localstack with $py313 (log: .state/logs/bootstrap-localstack.log)"
+        rm -rf "$LS_VENV"
+        (
+            "$py313" -m venv "$LS_VENV" \
+                && "$LS_VENV/bin/python" -m pip install --disable-pip-version-check -q "${LOCALSTACK_PINS[@]}" \
+                && printf '%s\n' "$ls_stamp" >"$LS_VENV/.gophertok-stamp"
+        ) >"$LOGS/bootstrap-localstack.log" 2>&1 &
+        ls_pid=$!
+    fi
+fi
+
 # --- project virtualenv ------------------------------------------------------------------------
 req_files=(requirements-dev.txt layers/*/requirements.txt)
 pth_lines="$ROOT/layers/gophertok/python
@@ -85,8 +118,7 @@ $ROOT/infra"
 venv_stamp="$(printf '%s\n%s\n' "$(hash_of "${req_files[@]}")" "$pth_lines" | sha256sum | cut -d' ' -f1)"
 
 if ! [ -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' 2>/dev/null \
-    || { [ -n "${PYTHON:-}" ] && ! [ -f "$VENV/.gophertok-python" ]; } \
-    || { [ -n "${PYTHON:-}" ] && [ "$(cat "$VENV/.gophertok-python")" != "$PYTHON" ]; }; then
+    || { [ -n "${PYTHON:-}" ] && [ "$(cat "$VENV/.gophertok-python" 2>/dev/null)" != "$PYTHON" ]; }; then
     py=""
     if [ -n "${PYTHON:-}" ]; then
         py="$(python_ok "$PYTHON" 3 11)" || die "PYTHON=$PYTHON is not a Python >= 3.11 with venv and ensurepip"
@@ -95,6 +127,11 @@ if ! [ -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' 2>/dev/null \
             py="$(python_ok "$cand" 3 11)" && break
             py=""
         done
+        if [ -z "$py" ] && python_ok_version=$(/usr/bin/python3 -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null) \
+            && [ "$python_ok_version" = True ]; then
+            apt_install python3-venv # Debian's python3 lacks venv/ensurepip until this is installed
+            py="$(python_ok /usr/bin/python3 3 11)" || py=""
+        fi
         [ -n "$py" ] || die "no Python >= 3.11 with the venv module found (set PYTHON=/path/to/python3.11+)"
     fi
     say "creating .venv with $py"
@@ -113,40 +150,13 @@ if [ "$(cat "$VENV/.gophertok-stamp" 2>/dev/null)" != "$venv_stamp" ]; then
     printf '%s\n' "$venv_stamp" >"$VENV/.gophertok-stamp"
 fi
 
-# --- AWS emulator: LocalStack (needs Python 3.13) or moto ----------------------------------------
-ls_stamp="$(printf '%s\n' "${LOCALSTACK_PINS[@]}" | sha256sum | cut -d' ' -f1)"
-if [ "$(cat "$LS_VENV/.gophertok-stamp" 2>/dev/null)" = "$ls_stamp" ] && "$LS_VENV/bin/python" -c '' 2>/dev/null; then
-    [ "$(cat "$EMULATOR_FILE" 2>/dev/null)" = localstack ] || printf 'localstack\n' >"$EMULATOR_FILE"
-    exit 0
-fi
-
-py313=""
-cands=()
-[ -n "${PYTHON313:-}" ] && cands+=("$PYTHON313")
-cands+=(python3.13)
-for p in "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
-    [ -x "$p" ] && cands+=("$p")
-done
-for cand in "${cands[@]}"; do
-    py313="$(python_ok "$cand" 3 13 3 13)" && break
-    py313=""
-done
-
-if [ -z "$py313" ]; then
-    say "no Python 3.13 found: moto server (from .venv) will be the AWS emulator instead of LocalStack"
-    printf 'moto\n' >"$EMULATOR_FILE"
-    exit 0
-fi
-
-say "installing LocalStack into .state/venvs/localstack with $py313 (~40 s; log: .state/logs/bootstrap-localstack.log)"
-rm -rf "$LS_VENV"
-if "$py313" -m venv "$LS_VENV" >"$LOGS/bootstrap-localstack.log" 2>&1 \
-    && "$LS_VENV/bin/python" -m pip install --disable-pip-version-check -q "${LOCALSTACK_PINS[@]}" \
-        >>"$LOGS/bootstrap-localstack.log" 2>&1; then
-    printf '%s\n' "$ls_stamp" >"$LS_VENV/.gophertok-stamp"
-    printf 'localstack\n' >"$EMULATOR_FILE"
-else
-    grep -E '^(ERROR|error):' "$LOGS/bootstrap-localstack.log" | tail -n 3 | sed 's/^/  /' >&2 || true
-    say "warning: LocalStack could not be installed (see .state/logs/bootstrap-localstack.log): moto server will be the AWS emulator"
-    printf 'moto\n' >"$EMULATOR_FILE"
+if [ -n "$ls_pid" ]; then
+    if wait "$ls_pid"; then
+        printf 'localstack\n' >"$EMULATOR_FILE"
+        say "LocalStack installed"
+    else
+        grep -E '^(ERROR|error):' "$LOGS/bootstrap-localstack.log" | tail -n 3 | sed 's/^/  /' >&2 || true
+        say "warning: LocalStack could not be installed (see .state/logs/bootstrap-localstack.log): moto server will be the AWS emulator"
+        printf 'moto\n' >"$EMULATOR_FILE"
+    fi
 fi

@@ -56,7 +56,17 @@ post_up() {
 up_host() {
     local svc busy=0 to_start=()
     for svc in "${START_ORDER[@]}"; do
-        pid_of "$svc" >/dev/null && continue
+        if ! [[ "$(port "$svc")" =~ ^[0-9]+$ ]] || [ "$(port "$svc")" -lt 1 ] || [ "$(port "$svc")" -gt 65535 ]; then
+            die "$svc: port '$(port "$svc")' from ${PORT_SETTING[$svc]} is not a TCP port (1-65535)"
+        fi
+        if pid_of "$svc" >/dev/null; then
+            if [ -n "$(started_port "$svc")" ] && [ "$(started_port "$svc")" != "$(port "$svc")" ]; then
+                printf '%s: running on port %s but %s now asks for %s; run `make down` first\n' \
+                    "$svc" "$(started_port "$svc")" "${PORT_SETTING[$svc]}" "$(port "$svc")" >&2
+                busy=1
+            fi
+            continue
+        fi
         if port_open "$(port "$svc")"; then
             printf '%s: port %s is already in use by another process; stop it or set %s\n' \
                 "$svc" "$(port "$svc")" "${PORT_SETTING[$svc]}" >&2

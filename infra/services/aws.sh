@@ -35,10 +35,11 @@ aws_start() {
         # OVERRIDE_IN_DOCKER=0: it sees /.dockerenv on these machines and would use /var/lib/localstack;
         # in host mode every directory it writes lives under FILESYSTEM_ROOT. DNS_ADDRESS=0: no DNS server
         # on port 53; SKIP_SSL_CERT_DOWNLOAD / DISABLE_EVENTS: no calls out to the internet.
+        # EAGER_SERVICE_LOADING=0 in the environment trades ~1 s on first use of each service for ~250 MB less RSS.
         start_bg aws env -u AWS_ENDPOINT_URL \
             GATEWAY_LISTEN="$HOST:$port" LOCALSTACK_HOST="$HOST:$port" \
             SQS_ENDPOINT_STRATEGY=path GATEWAY_SERVER=hypercorn \
-            SERVICES=s3,sqs,sns,ssm,secretsmanager EAGER_SERVICE_LOADING=1 \
+            SERVICES=s3,sqs,sns,ssm,secretsmanager EAGER_SERVICE_LOADING="${EAGER_SERVICE_LOADING:-1}" \
             OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$DATA/localstack" \
             DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
             "$LS_VENV/bin/python" -m localstack.runtime.main

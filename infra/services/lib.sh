@@ -68,7 +68,11 @@ start_bg() {
     printf '\n=== %s starting %s\n' "$(date '+%F %T')" "$svc" >>"$LOGS/$svc.log"
     setsid "$@" >>"$LOGS/$svc.log" 2>&1 </dev/null &
     printf '%s\n' "$!" >"$(pidfile "$svc")"
+    port "$svc" >"$RUN/$svc.port"
 }
+
+# The port service $1 was started on (empty if unknown).
+started_port() { cat "$RUN/$1.port" 2>/dev/null || true; }
 
 # Stops service $1 by pid: SIGTERM to its process group, SIGKILL after its grace period.
 stop_svc() {
@@ -94,7 +98,7 @@ stop_svc() {
     else
         say "$(label "$svc"): stopped"
     fi
-    rm -f "$(pidfile "$svc")"
+    rm -f "$(pidfile "$svc")" "$RUN/$svc.port"
 }
 
 label() { "${1}_label"; }

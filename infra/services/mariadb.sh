@@ -55,7 +55,8 @@ mariadb_client() { # as the socket-authenticated admin account
 }
 
 mariadb_healthy() {
-    [ -S "$MARIADB_SOCKET" ] && mariadb_client mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1
+    [ -S "$MARIADB_SOCKET" ] && mariadb_client mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1 \
+        && port_open "$(mariadb_port)"
 }
 
 # Creates the database and the application user (and keeps its password in sync with local.env).
