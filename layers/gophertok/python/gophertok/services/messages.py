@@ -1,0 +1,119 @@
+"""Chat: send a message, poll a conversation, and persist sent messages (write-behind).
+
+Sending appends to the conversation in Redis (readers see it on the very next poll) and publishes
+``message.sent``; the message consumer inserts it into MySQL, keyed by the message id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gophertok import ids, logs
+from gophertok.adapters import kafka
+from gophertok.adapters.mysql import get_database
+from gophertok.errors import InvalidInput, Unavailable
+from gophertok.events import Event
+from gophertok.registry import Topics
+from gophertok.services import conversations
+from gophertok.services.conversations import Message
+from gophertok.services.social_targets import require_existing_user, require_other_user
+
+SEND = 1
+CONTENT_MAX = 1000
+MESSAGE_SENT = "message.sent"
+
+log = logs.get_logger("gophertok.messages")
+
+
+def validate_content(content: str | None) -> str:
+    """The content exactly as typed; InvalidInput when it is blank or longer than CONTENT_MAX."""
+    if content is None or not content.strip():
+        raise InvalidInput("content must not be empty")
+    if len(content) > CONTENT_MAX:
+        raise InvalidInput(f"content must be at most {CONTENT_MAX} characters")
+    return content
+
+
+def send_message(sender_id: int, to_user_id: int, action_type: int, content: str | None) -> Message:
+    """Send ``content`` from ``sender_id`` to ``to_user_id`` (action_type 1); returns the stored message.
+
+    Raises InvalidInput (bad action_type, blank or too long content, yourself), NotFound (no such
+    user) and Unavailable (the event could not be published; the message is then withdrawn).
+    """
+    if action_type != SEND:
+        raise InvalidInput("action_type must be 1 (send)")
+    content = validate_content(content)
+    require_other_user(sender_id, to_user_id, "send a message to")
+    message = conversations.append(sender_id, to_user_id, ids.next_id(), content)
+    event = Event(MESSAGE_SENT, message_event_data(message))
+    low, high = message.pair
+    try:
+        kafka.publish_one(Topics.MESSAGE_EVENTS, f"{low}:{high}", event)
+    except Unavailable:
+        conversations.remove(message)
+        raise
+    return message
+
+
+def chat(viewer_id: int, other_id: int, pre_msg_time: int | None) -> list[dict[str, Any]]:
+    """The conversation as the client polls it, oldest first.
+
+    ``pre_msg_time`` absent/0: every message of the pair. Otherwise only messages newer than it that
+    were sent to the viewer (the client appends what it gets without de-duplicating). A warm poll is
+    one Redis round trip and no SQL.
+    """
+    if other_id == viewer_id:
+        raise InvalidInput("you cannot chat with yourself")
+    after = pre_msg_time or 0
+    found = conversations.read_after(viewer_id, other_id, after)
+    if found is None:
+        require_existing_user(other_id)
+        conversations.ensure([(viewer_id, other_id)])
+        found = conversations.read_after(viewer_id, other_id, after) or []
+    if after:
+        found = [message for message in found if message.to_user_id == viewer_id]
+    return [message.as_json() for message in found]
+
+
+def message_event_data(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "from_user_id": message.from_user_id,
+        "to_user_id": message.to_user_id,
+        "content": message.content,
+        "create_time": message.create_time,
+    }
+
+
+def _by_id(message: Message) -> int:
+    return message.id
+
+
+def persist_messages(events: Iterable[Event]) -> int:
+    """Insert the messages of ``message.sent`` events into MySQL; returns how many events were applied.
+
+    Idempotent: a message id already stored is left as it is, so any replay changes nothing.
+    """
+    messages = {}
+    for event in events:
+        if event.type == MESSAGE_SENT:
+            data = event.data
+            message = Message(
+                int(data["id"]),
+                int(data["from_user_id"]),
+                int(data["to_user_id"]),
+                str(data["content"]),
+                int(data["create_time"]),
+            )
+            messages[message.id] = message
+    if not messages:
+        return 0
+    get_database().execute_many(
+        "INSERT INTO messages (id, from_user_id, to_user_id, content, created_at) VALUES (%s, %s, %s, %s, %s) "
+        "ON DUPLICATE KEY UPDATE id = id",
+        [(m.id, m.from_user_id, m.to_user_id, m.content, m.create_time) for m in sorted(messages.values(), key=_by_id)],
+    )
+    conversations.add_if_loaded(messages.values())
+    log.info("messages persisted", extra={"messages": len(messages)})
+    return len(messages)
