@@ -1,0 +1,40 @@
+"""I/O budget of chat polling: the client polls every second, so a poll with nothing new must be cheap."""
+
+from __future__ import annotations
+
+from support.round_trips import counting_round_trips
+from support.social import invoke_http, register_in_process
+
+
+def _poll(viewer, other, pre_msg_time):
+    return invoke_http(
+        "message_chat",
+        "GET",
+        "/douyin/message/chat/",
+        token=viewer.token,
+        to_user_id=other.user_id,
+        pre_msg_time=pre_msg_time,
+    )
+
+
+def test_an_empty_chat_poll_costs_one_redis_round_trip_and_no_sql(stack_env):
+    alice, bob = register_in_process(), register_in_process()
+    invoke_http(
+        "message_action",
+        "POST",
+        "/douyin/message/action/",
+        token=alice.token,
+        to_user_id=bob.user_id,
+        action_type=1,
+        content="hello",
+    )
+    [message] = _poll(bob, alice, 0)["message_list"]
+
+    with counting_round_trips() as empty:
+        assert _poll(bob, alice, message["create_time"])["message_list"] == []
+    with counting_round_trips() as fresh:
+        assert _poll(bob, alice, message["create_time"] - 1)["message_list"] == [message]
+
+    print(f"\nempty chat poll: {empty.redis} Redis round trip(s), {empty.sql} SQL statement(s)")
+    assert (empty.redis, empty.sql) == (1, 0)
+    assert (fresh.redis, fresh.sql) == (1, 0)
