@@ -1,0 +1,272 @@
+"""Comments: add, delete (author only), list newest first, and persist them from their events.
+
+The synchronous path writes what the list needs to Redis: the comment row as JSON and its id in the
+video's ``video_comments`` ZSET (both rebuilt from MySQL when missing), plus the video's
+``comment_count``. Removing the id from the ZSET is the atomic check that lets a delete count once.
+The consumer persists ``comment.added`` with an insert that keeps an existing row and
+``comment.deleted`` as a tombstone that also creates the row if the add has not arrived yet.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from gophertok import ids, keys
+from gophertok.adapters import kafka
+from gophertok.adapters.mysql import get_database, placeholders
+from gophertok.adapters.redis_client import get_redis, mget
+from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from gophertok.events import Event
+from gophertok.moderation import mask
+from gophertok.registry import Topics
+from gophertok.services import read_model, users, videos
+
+ADD, DELETE = 1, 2
+COMMENT_ADDED = "comment.added"
+COMMENT_DELETED = "comment.deleted"
+TEXT_MAX = 500
+LIST_LIMIT = 500  # the contract has no paging; the newest comments first
+ROW_TTL_SECONDS = 7 * 24 * 3600
+
+_COLUMNS = "id, video_id, user_id, content, created_at, deleted_at"
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    id: int
+    video_id: int
+    user_id: int
+    content: str
+    created_at: int  # unix ms
+    deleted_at: int | None = None
+
+    def event(self) -> Event:
+        return Event(COMMENT_DELETED if self.deleted_at is not None else COMMENT_ADDED, asdict(self))
+
+
+def validate_action(action_type: int | None) -> int:
+    """``action_type`` if it is 1 (add) or 2 (delete); InvalidInput otherwise."""
+    if action_type not in (ADD, DELETE):
+        raise InvalidInput("action_type must be 1 (add a comment) or 2 (delete a comment)")
+    return action_type
+
+
+def clean_text(text: str | None) -> str:
+    """The comment as it will be shown: masked, otherwise exactly as typed.
+
+    InvalidInput when it is missing, blank or longer than TEXT_MAX characters.
+    """
+    if text is None or not text.strip():
+        raise InvalidInput("comment_text must not be empty")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(f"comment_text must be at most {TEXT_MAX} characters")
+    return mask(text)
+
+
+def create_date(created_at_ms: int) -> str:
+    """``MM-DD`` of a unix-ms instant, in UTC."""
+    return datetime.fromtimestamp(created_at_ms / 1000, tz=UTC).strftime("%m-%d")
+
+
+# Storage ---------------------------------------------------------------------------------------
+
+
+def _row_from_db(row: dict[str, Any]) -> CommentRow:
+    deleted_at = row["deleted_at"]
+    return CommentRow(
+        int(row["id"]),
+        int(row["video_id"]),
+        int(row["user_id"]),
+        row["content"],
+        int(row["created_at"]),
+        None if deleted_at is None else int(deleted_at),
+    )
+
+
+def _cache_rows(rows: Iterable[CommentRow], pipe) -> None:
+    for row in rows:
+        pipe.set(keys.comment(row.id), json.dumps(asdict(row), ensure_ascii=False), ex=ROW_TTL_SECONDS)
+
+
+def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
+    """Rows by id, deleted ones included (unknown ids are absent): one MGET, one ``IN`` for misses."""
+    wanted = list(dict.fromkeys(int(i) for i in comment_ids))
+    if not wanted:
+        return {}
+    redis = get_redis()
+    found: dict[int, CommentRow] = {}
+    for comment_id, raw in zip(wanted, mget(redis, [keys.comment(i) for i in wanted]), strict=True):
+        if raw:
+            found[comment_id] = CommentRow(**json.loads(raw))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        rows = [
+            _row_from_db(row)
+            for row in get_database().query(
+                f"SELECT {_COLUMNS} FROM comments WHERE id IN ({placeholders(len(missing))})", missing
+            )
+        ]
+        if rows:
+            pipe = redis.pipeline(transaction=False)
+            _cache_rows(rows, pipe)
+            pipe.execute()
+        found.update((row.id, row) for row in rows)
+    return found
+
+
+def ensure_video_comments(video_id: int) -> str:
+    """The video's comment ZSET key, rebuilt from MySQL's live comments if it is missing."""
+    key = keys.video_comments(video_id)
+    redis = get_redis()
+    if redis.exists(key):
+        return key
+    rows = get_database().query(
+        "SELECT id, created_at FROM comments WHERE video_id = %s AND deleted_at IS NULL", (video_id,)
+    )
+    mapping = {str(row["id"]): int(row["created_at"]) for row in rows}
+    mapping[keys.SENTINEL] = 0
+    # NX keeps members a concurrent writer added between our read and this write.
+    redis.zadd(key, mapping, nx=True)
+    return key
+
+
+# Use cases -------------------------------------------------------------------------------------
+
+
+def _comment_object(row: CommentRow, user: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row.id, "user": user, "content": row.content, "create_date": create_date(row.created_at)}
+
+
+def _show(row: CommentRow, key: str) -> None:
+    pipe = get_redis().pipeline(transaction=False)
+    _cache_rows([row], pipe)
+    pipe.zadd(key, {str(row.id): row.created_at})
+    pipe.execute()
+
+
+def add_comment(user_id: int, video_id: int, text: str | None) -> dict[str, Any]:
+    """Add a comment and return it as a Comment object (``user`` seen by the commenter).
+
+    InvalidInput for bad text, NotFound for an unknown video, Unavailable when the event cannot be
+    published (the comment is then withdrawn, so the client can retry).
+    """
+    content = clean_text(text)
+    videos.require_video(video_id)
+    comment_id = ids.next_id()
+    row = CommentRow(comment_id, video_id, user_id, content, ids.timestamp_ms(comment_id))
+    key = ensure_video_comments(video_id)
+    _show(row, key)
+    read_model.adjust_video_stats([(video_id, "comment_count", 1)])
+    try:
+        kafka.publish_one(Topics.COMMENT_EVENTS, str(video_id), row.event())
+    except Unavailable:
+        _withdraw(row, key)
+        raise
+    return _comment_object(row, users.get_user(user_id, user_id))
+
+
+def _withdraw(row: CommentRow, key: str) -> None:
+    if get_redis().zrem(key, str(row.id)):
+        read_model.adjust_video_stats([(row.video_id, "comment_count", -1)])
+    get_redis().delete(keys.comment(row.id))
+
+
+def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
+    """Delete the caller's own comment on ``video_id``.
+
+    NotFound for an unknown video or comment (or one already deleted), InvalidInput when the comment
+    is on another video, Forbidden when the caller is not its author.
+    """
+    videos.require_video(video_id)
+    row = load_comments([comment_id]).get(comment_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound("comment not found")
+    if row.video_id != video_id:
+        raise InvalidInput("the comment does not belong to this video (check video_id and comment_id)")
+    if row.user_id != user_id:
+        raise Forbidden("only the author of a comment can delete it")
+    key = ensure_video_comments(video_id)
+    if not get_redis().zrem(key, str(comment_id)):
+        raise NotFound("comment not found")  # a concurrent delete won
+    deleted = replace(row, deleted_at=int(time.time() * 1000))
+    pipe = get_redis().pipeline(transaction=False)
+    _cache_rows([deleted], pipe)
+    pipe.execute()
+    read_model.adjust_video_stats([(video_id, "comment_count", -1)])
+    try:
+        kafka.publish_one(Topics.COMMENT_EVENTS, str(video_id), deleted.event())
+    except Unavailable:
+        _show(row, key)
+        read_model.adjust_video_stats([(video_id, "comment_count", 1)])
+        raise
+
+
+def list_comments(video_id: int, viewer_id: int | None) -> list[dict[str, Any]]:
+    """Comment objects of ``video_id``, newest first (at most LIST_LIMIT); NotFound for an unknown video.
+
+    Users are full User objects seen by ``viewer_id``; ``create_date`` is ``MM-DD`` in UTC.
+    """
+    videos.require_video(video_id)
+    comment_ids = read_model.zset_page(ensure_video_comments(video_id), 0, LIST_LIMIT - 1)
+    rows = load_comments(comment_ids)
+    live = [rows[i] for i in comment_ids if i in rows and rows[i].deleted_at is None]
+    authors = users.user_objects({row.user_id for row in live}, viewer_id)
+    return [_comment_object(row, authors[row.user_id]) for row in live if row.user_id in authors]
+
+
+# Persistence (comment_consumer) ----------------------------------------------------------------
+
+_INSERT_ADDED = (
+    "INSERT INTO comments (id, video_id, user_id, content, created_at) VALUES (%s, %s, %s, %s, %s) "
+    "ON DUPLICATE KEY UPDATE id = id"
+)
+_INSERT_DELETED = (
+    "INSERT INTO comments (id, video_id, user_id, content, created_at, deleted_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE deleted_at = COALESCE(deleted_at, VALUES(deleted_at))"
+)
+
+
+def _event_row(event: Event) -> CommentRow:
+    data = event.data
+    deleted_at = data.get("deleted_at")
+    return CommentRow(
+        int(data["id"]),
+        int(data["video_id"]),
+        int(data["user_id"]),
+        str(data["content"]),
+        int(data["created_at"]),
+        None if deleted_at is None else int(deleted_at),
+    )
+
+
+def persist_comment_events(events: Iterable[Event]) -> int:
+    """Write ``comment.added`` / ``comment.deleted`` events to ``comments``; returns the rows written.
+
+    Idempotent and order-free: an add never overwrites a row, a delete keeps the first tombstone and
+    inserts the row already deleted when its add is still to come. Malformed events raise.
+    """
+    added: dict[int, CommentRow] = {}
+    deleted: dict[int, CommentRow] = {}
+    for event in events:
+        if event.type == COMMENT_ADDED:
+            row = _event_row(event)
+            added[row.id] = row
+        elif event.type == COMMENT_DELETED:
+            row = _event_row(event)
+            if row.deleted_at is None:
+                raise ValueError(f"comment.deleted event {event.id} has no deleted_at")
+            deleted[row.id] = row
+    database = get_database()
+    database.execute_many(
+        _INSERT_ADDED, [(r.id, r.video_id, r.user_id, r.content, r.created_at) for _, r in sorted(added.items())]
+    )
+    database.execute_many(
+        _INSERT_DELETED,
+        [(r.id, r.video_id, r.user_id, r.content, r.created_at, r.deleted_at) for _, r in sorted(deleted.items())],
+    )
+    return len(added) + len(deleted)
