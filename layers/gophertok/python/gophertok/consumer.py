@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import base64
 import functools
-import os
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gophertok import logs
-from gophertok.config import get_settings
+from gophertok import logs, metrics, tracing
 from gophertok.events import Event
+from gophertok.invocation import invocation
 
 log = logs.get_logger("gophertok.consumer")
 
@@ -78,17 +77,17 @@ def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any]
     """Wrap ``handle_batch(events)`` into a Lambda handler for Kafka events.
 
     A record that is not a valid event envelope fails the invocation (it is a producer bug; the
-    event source's retries and dead-letter destination take it out of the way).
+    event source's retries and dead-letter destination take it out of the way). The invocation joins
+    the trace of its first record (the producer's ``X-Amzn-Trace-Id`` header).
     """
 
     @functools.wraps(handle_batch)
     def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        logs.setup_logging(get_settings().log_level)
-        started = time.perf_counter()
         records = kafka_records(event)
-        name = getattr(context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
         request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
-        with logs.bind(function=name or handle_batch.__module__, request_id=request_id):
+        trace = next((r.headers[tracing.HEADER].decode() for r in records if tracing.HEADER in r.headers), None)
+        with invocation(context, handle_batch.__module__, request_id, trace) as call:
+            call.status_code = 50000  # until the batch is handled
             events = []
             for record in records:
                 try:
@@ -97,12 +96,19 @@ def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any]
                     log.error("undecodable record", extra={"position": record.position, "error_code": 10001})
                     raise
             handle_batch(events)
+            call.status_code = 0
+            oldest = min((r.timestamp for r in records if r.timestamp), default=None)
+            lag_ms = max(0, int(time.time() * 1000) - oldest) if oldest else 0
+            call.metrics.update(
+                {"BatchSize": (len(records), metrics.COUNT), "ConsumerLag": (lag_ms, metrics.MILLISECONDS)}
+            )
             log.info(
                 "batch handled",
                 extra={
                     "records": len(records),
                     "topics": sorted({r.topic for r in records}),
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "lag_ms": lag_ms,
+                    "duration_ms": call.elapsed_ms,
                 },
             )
         return {"processed": len(records)}

@@ -25,15 +25,22 @@ def _redact(key: str, value: object) -> object:
     return "[redacted]" if any(word in key.lower() for word in _SECRET_KEYS) else value
 
 
+def record_fields(message: str, level: str = "INFO", logger: str = "gophertok.metrics", created: float | None = None):
+    """The keys every JSON line carries: time, level, logger, message and the invocation context."""
+    moment = dt.datetime.now(dt.UTC) if created is None else dt.datetime.fromtimestamp(created, dt.UTC)
+    entry: dict[str, object] = {
+        "timestamp": moment.isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    entry.update({key: _redact(key, value) for key, value in _context.get(_EMPTY).items()})
+    return entry
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "timestamp": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update({key: _redact(key, value) for key, value in _context.get(_EMPTY).items()})
+        entry = record_fields(record.getMessage(), record.levelname, record.name, record.created)
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = _redact(key, value)
@@ -75,6 +82,11 @@ def bind(**fields: object) -> Iterator[None]:
 def add_context(**fields: object) -> None:
     """Add fields to the current invocation's context (e.g. the user id once the token is read)."""
     _context.set({**_context.get(_EMPTY), **fields})
+
+
+def current(field: str) -> object | None:
+    """A field of the current invocation's context (e.g. ``function``), or None."""
+    return _context.get(_EMPTY).get(field)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -12,6 +12,8 @@ import functools
 import os
 from collections.abc import Iterator
 
+HEADER = "X-Amzn-Trace-Id"  # the name API Gateway uses; also carried in Kafka record headers
+
 
 @functools.cache
 def enabled() -> bool:
@@ -20,12 +22,50 @@ def enabled() -> bool:
     return bool(os.environ.get("AWS_XRAY_DAEMON_ADDRESS"))
 
 
+def in_lambda() -> bool:
+    return bool(os.environ.get("LAMBDA_TASK_ROOT") and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
 @functools.cache
 def _recorder():
     from aws_xray_sdk.core import xray_recorder
 
-    xray_recorder.configure(context_missing="IGNORE_ERROR", service="gophertok")
+    options = {"context_missing": "IGNORE_ERROR", "service": "gophertok"}
+    if not in_lambda():
+        options["sampling"] = False  # local collector: keep every trace
+    xray_recorder.configure(**options)
     return xray_recorder
+
+
+def parse_header(header: str | None) -> dict[str, str]:
+    """``Root=1-...;Parent=...;Sampled=1`` -> {"Root": ..., "Parent": ..., "Sampled": ...}."""
+    parts: dict[str, str] = {}
+    for item in (header or "").split(";"):
+        name, _, value = item.strip().partition("=")
+        if name and value:
+            parts[name] = value
+    return parts
+
+
+@contextlib.contextmanager
+def segment(name: str, trace_header: str | None = None) -> Iterator[None]:
+    """The invocation's segment. Lambda opens it itself (Tracing: Active); elsewhere, with a daemon
+    address set (the local collector), open one that joins the caller's trace when a header is given."""
+    if not enabled() or in_lambda():
+        yield
+        return
+    recorder = _recorder()
+    header = parse_header(trace_header)
+    recorder.begin_segment(name, traceid=header.get("Root"), parent_id=header.get("Parent"), sampling=1)
+    try:
+        yield
+    except BaseException as exc:
+        entity = recorder.current_segment()
+        if entity is not None:
+            entity.add_exception(exc, [], remote=False)
+        raise
+    finally:
+        recorder.end_segment()
 
 
 @contextlib.contextmanager

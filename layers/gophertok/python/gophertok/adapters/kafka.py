@@ -17,8 +17,6 @@ from gophertok.config import Settings, get_settings
 from gophertok.errors import Unavailable
 from gophertok.events import Event
 
-TRACE_HEADER = "X-Amzn-Trace-Id"
-
 _producer: KafkaProducer | None = None
 _lock = threading.Lock()
 
@@ -51,7 +49,7 @@ def _headers(event: Event) -> list[tuple[str, bytes]]:
     headers = [("event_type", event.type.encode()), ("event_id", event.id.encode())]
     trace = tracing.current_trace_header()
     if trace:
-        headers.append((TRACE_HEADER, trace.encode()))
+        headers.append((tracing.HEADER, trace.encode()))
     return headers
 
 

@@ -8,25 +8,19 @@ generic 500 that carries the request id, never the exception text.
 from __future__ import annotations
 
 import functools
-import os
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from gophertok import logs
 from gophertok.adapters.redis_client import REDIS_ERRORS
-from gophertok.config import get_settings
 from gophertok.errors import AppError, Unavailable, spec_for
 from gophertok.http.request import Request, parse_event
 from gophertok.http.response import Envelope, failure, internal_error, proxy_response, success
+from gophertok.invocation import invocation
 
 View = Callable[[Request], "dict[str, Any] | None"]
 log = logs.get_logger("gophertok.http")
-
-
-def function_name(context: Any, fallback: str) -> str:
-    return getattr(context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or fallback
 
 
 def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -35,24 +29,20 @@ def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]
 
     @functools.wraps(view)
     def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        logs.setup_logging(get_settings().log_level)
-        started = time.perf_counter()
         request_context = event.get("requestContext") or {}
         request_id = getattr(context, "aws_request_id", None) or request_context.get("requestId") or uuid.uuid4().hex
-        with logs.bind(
-            function=function_name(context, fallback_name),
-            request_id=request_id,
-            trace_id=os.environ.get("_X_AMZN_TRACE_ID"),
-        ):
+        headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+        with invocation(context, fallback_name, request_id, headers.get("x-amzn-trace-id")) as call:
             http_status, body = _invoke(view, event, context, request_id)
+            call.status_code = int(body.get("status_code", 0))
             log.info(
                 "request handled",
                 extra={
                     "method": (request_context.get("http") or {}).get("method") or event.get("httpMethod"),
                     "path": event.get("rawPath") or event.get("path"),
                     "http_status": http_status,
-                    "status_code": body.get("status_code"),
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "status_code": call.status_code,
+                    "duration_ms": call.elapsed_ms,
                 },
             )
             return proxy_response((http_status, body), request_id)
@@ -66,6 +56,8 @@ def _invoke(view: View, event: dict[str, Any], context: Any, request_id: str) ->
     except AppError as error:
         if spec_for(error).http_status >= 500:
             log.error("request failed", extra={"error_code": spec_for(error).status_code}, exc_info=True)
+        else:
+            log.info("request rejected", extra={"error_code": spec_for(error).status_code})
         return failure(error, request_id)
     except REDIS_ERRORS:
         log.error("redis unavailable", extra={"error_code": 50300}, exc_info=True)
