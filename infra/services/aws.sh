@@ -1,7 +1,7 @@
 # AWS emulator on 127.0.0.1:<port of AWS_ENDPOINT_URL>: LocalStack (host mode, own Python 3.13 venv) when the
 # bootstrap installed it, else moto server from .venv. GT_AWS_EMULATOR=moto|localstack overrides the choice.
 aws_proc='localstack\.runtime\.main|moto_server'
-aws_grace=5
+aws_grace=3
 LS_VENV="$STATE/venvs/localstack"
 
 aws_port() { port_of_url "${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}" || die "aws: cannot read a port from AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"; }

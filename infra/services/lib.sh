@@ -67,8 +67,15 @@ start_bg() {
     mkdir -p "$LOGS" "$RUN"
     printf '\n=== %s starting %s\n' "$(date '+%F %T')" "$svc" >>"$LOGS/$svc.log"
     setsid "$@" >>"$LOGS/$svc.log" 2>&1 </dev/null &
-    printf '%s\n' "$!" >"$(pidfile "$svc")"
+    local pid="$!" proc_var="${svc}_proc" i
+    printf '%s\n' "$pid" >"$(pidfile "$svc")"
     port "$svc" >"$RUN/$svc.port"
+    # Until the child has exec'd, its command line is still ours and pid_of would call it stale.
+    for ((i = 0; i < 50; i++)); do
+        [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" =~ ${!proc_var} ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.02
+    done
 }
 
 # The port service $1 was started on (empty if unknown).
