@@ -44,6 +44,7 @@ class Settings:
     jwt_secret_id: str
     token_ttl_seconds: int
     log_level: str
+    max_video_bytes: int = 50 * 1024 * 1024
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -88,6 +89,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "jwt_secret_id": get("JWT_SECRET_ID", ""),
         "token_ttl_seconds": number("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)),
         "log_level": get("LOG_LEVEL", "INFO").upper(),
+        "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -102,6 +104,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigurationError("KAFKA_BOOTSTRAP_SERVERS is empty")
     if settings.token_ttl_seconds <= 0:
         raise ConfigurationError("TOKEN_TTL_SECONDS must be positive")
+    if settings.max_video_bytes <= 0:
+        raise ConfigurationError("MAX_VIDEO_BYTES must be positive")
 
 
 @functools.cache

@@ -51,3 +51,42 @@ def video_stats(video_id: int) -> str:
 def video(video_id: int) -> str:
     """STRING: JSON of the immutable video row (id, author_id, title, play_key, cover_key, created_at)."""
     return f"{PREFIX}video:{video_id}"
+
+
+def conversation(user_a: int, user_b: int) -> str:
+    """ZSET message JSON (id, from_user_id, to_user_id, content) -> create_time ms (+ SENTINEL): the chat
+    between two users, both directions. create_time is unique within a conversation, so the score orders it."""
+    low, high = sorted((int(user_a), int(user_b)))
+    return f"{PREFIX}chat:{{{low}:{high}}}:messages"
+
+
+VIDEO_FEED = f"{PREFIX}videos:feed"
+"""ZSET video id -> created_at ms: the newest videos of everyone. Its SENTINEL's score is the floor:
+the set holds every video created at or after it (older ones are read from MySQL)."""
+
+VIDEO_CLOCK = f"{PREFIX}videos:clock"
+"""STRING: the last created_at ms handed out, so that no two published videos share a millisecond."""
+
+
+def user_videos(user_id: int) -> str:
+    """ZSET video id -> created_at ms (+ SENTINEL): the videos ``user_id`` published."""
+    return f"{PREFIX}user:{user_id}:videos"
+
+
+def user_likes_clock(user_id: int) -> str:
+    """STRING: the last like/unlike version issued for ``user_id`` (see services/favorites.py).
+
+    The hash tag is the whole user_likes key, so the two live in one cluster slot and one Lua script
+    can change both atomically.
+    """
+    return "{" + user_likes(user_id) + "}:clock"
+
+
+def video_comments(video_id: int) -> str:
+    """ZSET comment id -> created_at ms (+ SENTINEL): the live comments of ``video_id``."""
+    return f"{PREFIX}video:{video_id}:comments"
+
+
+def comment(comment_id: int) -> str:
+    """STRING: JSON of a comment row (id, video_id, user_id, content, created_at, deleted_at)."""
+    return f"{PREFIX}comment:{comment_id}"

@@ -14,6 +14,11 @@ DEAD_LETTER_SUFFIX = ".dlq"
 
 class Topics:
     USER_REGISTERED = "gophertok.user.registered"
+    FAVORITE_EVENTS = "gophertok.favorite.events"
+    COMMENT_EVENTS = "gophertok.comment.events"
+    RELATION_EVENTS = "gophertok.relation.events"
+    MESSAGE_EVENTS = "gophertok.message.events"
+    VIDEO_PUBLISHED = "gophertok.video.published"
 
 
 @dataclass(frozen=True)
@@ -34,9 +39,29 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/douyin/user/register", "user_register"),
     Route("POST", "/douyin/user/login", "user_login"),
     Route("GET", "/douyin/user", "user_info"),
+    Route("POST", "/douyin/favorite/action", "favorite_action"),
+    Route("GET", "/douyin/favorite/list", "favorite_list"),
+    Route("POST", "/douyin/comment/action", "comment_action"),
+    Route("GET", "/douyin/comment/list", "comment_list"),
+    Route("POST", "/douyin/relation/action", "relation_action"),
+    Route("GET", "/douyin/relation/follow/list", "relation_follow_list"),
+    Route("GET", "/douyin/relation/follower/list", "relation_follower_list"),
+    Route("GET", "/douyin/relation/friend/list", "relation_friend_list"),
+    Route("POST", "/douyin/message/action", "message_action"),
+    Route("GET", "/douyin/message/chat", "message_chat"),
+    Route("GET", "/douyin/feed", "video_feed"),
+    Route("POST", "/douyin/publish/action", "video_publish"),
+    Route("GET", "/douyin/publish/list", "video_publish_list"),
 )
 
-CONSUMERS: tuple[Consumer, ...] = (Consumer("user_profile_consumer", Topics.USER_REGISTERED, batch_size=20),)
+CONSUMERS: tuple[Consumer, ...] = (
+    Consumer("user_profile_consumer", Topics.USER_REGISTERED, batch_size=20),
+    Consumer("favorite_consumer", Topics.FAVORITE_EVENTS, batch_size=500),
+    Consumer("comment_consumer", Topics.COMMENT_EVENTS),
+    Consumer("relation_consumer", Topics.RELATION_EVENTS),
+    Consumer("message_consumer", Topics.MESSAGE_EVENTS),
+    Consumer("video_published_consumer", Topics.VIDEO_PUBLISHED),
+)
 
 
 def http_functions() -> list[str]:
