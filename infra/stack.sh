@@ -61,7 +61,7 @@ up_host() {
         fi
         if pid_of "$svc" >/dev/null; then
             if [ -n "$(started_port "$svc")" ] && [ "$(started_port "$svc")" != "$(port "$svc")" ]; then
-                printf '%s: running on port %s but %s now asks for %s; run `make down` first\n' \
+                printf '%s: running on port %s but %s now asks for %s; run make down first\n' \
                     "$svc" "$(started_port "$svc")" "${PORT_SETTING[$svc]}" "$(port "$svc")" >&2
                 busy=1
             fi

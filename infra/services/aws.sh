@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
 # AWS emulator on 127.0.0.1:<port of AWS_ENDPOINT_URL>: LocalStack (host mode, own Python 3.13 venv) when the
 # bootstrap installed it, else moto server from .venv. GT_AWS_EMULATOR=moto|localstack overrides the choice.
 aws_proc='localstack\.runtime\.main|moto_server'

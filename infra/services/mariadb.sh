@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
 # MariaDB (MySQL-compatible) with a project-local datadir, on 127.0.0.1:$MYSQL_PORT.
 mariadb_proc='mariadbd'
 mariadb_grace=20

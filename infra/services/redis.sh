@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
 # Redis on 127.0.0.1:<port of REDIS_URL>, no persistence (MySQL is the durable truth; Redis can be flushed).
 redis_proc='redis-server'
 redis_grace=10
