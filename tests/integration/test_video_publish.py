@@ -9,6 +9,7 @@ import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
+from gophertok import keys
 from gophertok.config import get_settings
 from gophertok.events import Event
 from gophertok.registry import Topics
@@ -235,3 +236,33 @@ def test_consumer_persists_the_row_and_replaying_the_event_twice_changes_nothing
     # The author's profile images may arrive meanwhile (their own consumer); the video itself must not change.
     assert {k: v for k, v in again.items() if k != "author"} == {k: v for k, v in video.items() if k != "author"}
     assert again["author"]["work_count"] == 1
+
+
+def test_after_redis_loses_the_read_model_lists_and_feed_are_rebuilt_from_mysql(client, database, redis_client):
+    account = client.register()
+    for title in ("older", "newer"):
+        assert publish(client, account.token, unique_clip(), title=title)["status_code"] == 0
+    before = publish_list(client, account.token, account.user_id)
+    wait_for(
+        lambda: len(database.query("SELECT id FROM videos WHERE author_id = %s", (account.user_id,))) == 2,
+        timeout=30,
+        what="the consumer to persist both videos",
+    )
+    newest = database.query_one("SELECT MAX(created_at) AS t FROM videos WHERE author_id = %s", (account.user_id,))["t"]
+
+    # Given Redis lost everything this user's lists are made of (the feed index included)
+    redis_client.delete(
+        keys.user_videos(account.user_id),
+        keys.user_stats(account.user_id),
+        keys.VIDEO_FEED,
+        *[keys.video(v["id"]) for v in before],
+    )
+
+    # Then the next requests answer the same from MySQL
+    after = publish_list(client, account.token, account.user_id)
+    assert [v["id"] for v in after] == [v["id"] for v in before]
+    assert [v["title"] for v in after] == ["newer", "older"]
+    assert after[0]["author"]["work_count"] == 2
+    feed = client.call("GET", "/douyin/feed/", params={"latest_time": newest + 1})
+    mine = [v["id"] for v in feed["video_list"] if v["author"]["id"] == account.user_id]
+    assert mine == [v["id"] for v in before]

@@ -125,10 +125,10 @@ def trim_feed(capacity: int = FEED_CAPACITY) -> int:
 
 
 def feed_before(before_ms: int, count: int) -> tuple[list[Entry], int | None]:
-    """Up to ``count`` feed entries with created_at < ``before_ms`` (newest first) and the floor.
+    """Up to ``count`` feed entries with before_ms > created_at >= floor (newest first), and the floor.
 
-    The floor is None when the index is missing (the caller rebuilds it). Entries are exact only at or
-    above the floor: a caller that needs older ones reads MySQL.
+    The floor is None when the index is missing (the caller rebuilds it). The index is exact only at or
+    above the floor: a caller that gets fewer than ``count`` entries while the floor is above 0 reads MySQL.
     """
     pipe = get_redis().pipeline(transaction=False)
     pipe.zscore(keys.VIDEO_FEED, keys.SENTINEL)
@@ -137,7 +137,9 @@ def feed_before(before_ms: int, count: int) -> tuple[list[Entry], int | None]:
     floor, pairs = pipe.execute()
     if floor is None:
         return [], None
-    return newest_first(_entries(pairs))[:count], int(floor)
+    # A replayed old event may re-add a video below the floor; around it the index has gaps.
+    entries = [entry for entry in _entries(pairs) if entry.created_at >= floor]
+    return newest_first(entries)[:count], int(floor)
 
 
 def feed_at(created_at: int) -> list[Entry]:
