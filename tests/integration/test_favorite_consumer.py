@@ -37,6 +37,10 @@ def _change(user_id: int, video_id: int, liked: bool, version: int) -> Event:
     return Event(FAVORITE_CHANGED, data)
 
 
+def _version(event: Event) -> int:
+    return int(event.data["version"])
+
+
 def _records(events: list[Event], topic: str = Topics.FAVORITE_EVENTS, first_offset: int = 10**9) -> list[dict]:
     return [kafka_record(topic, 0, first_offset + i, e.to_json(), b"k") for i, e in enumerate(events)]
 
@@ -52,14 +56,19 @@ def test_replaying_every_event_of_a_test_twice_leaves_mysql_unchanged(client, da
     like(client, fans[1], videos[1], action_type=2)
     like(client, fans[1], videos[1])
 
-    def settled():
-        rows = favorite_rows(database, videos)
-        return len(rows) == 6 and sum(row[2] for row in rows) == 5 and rows
-
-    before = wait_for(settled, what="the consumer to persist the test's likes")
     users = {fan.user_id for fan in fans}
     records = tail.records(lambda e: e.type == FAVORITE_CHANGED and e.data["user_id"] in users)
     assert len(records) == 9  # 6 likes, 2 unlikes, 1 re-like: each change published once
+    final = {}
+    for event in sorted((record.event() for record in kafka_records(kafka_event(records))), key=_version):
+        final[event.data["user_id"], event.data["video_id"]] = (int(event.data["liked"]), _version(event))
+    assert sum(liked for liked, _ in final.values()) == 5
+
+    def settled():
+        rows = favorite_rows(database, videos)
+        return {(u, v): (liked, version) for u, v, liked, _, version in rows} == final and rows
+
+    before = wait_for(settled, what="the consumer to persist the test's last change per (user, video)")
     invoke("favorite_consumer", kafka_event(records))
     invoke("favorite_consumer", kafka_event(records))
     assert favorite_rows(database, videos) == before
