@@ -10,7 +10,7 @@ WITH_ENV := infra/with-env.sh
 STACK := infra/stack.sh
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap up down status migrate run test unit lint fmt clean-state
+.PHONY: help bootstrap up down status migrate run test unit lint fmt clean-state logs traces metrics
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n",$$1,$$2}'
@@ -32,6 +32,19 @@ migrate: bootstrap ## apply pending SQL migrations
 
 run: up ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
 	@$(WITH_ENV) infra/run-local.sh
+
+.PHONY: seed
+seed: up ## publish demo users and 72 generated test-pattern videos (safe to run twice)
+	@$(WITH_ENV) $(PY) infra/seed.py
+
+logs: ## follow every local log, each line prefixed with its function or service
+	@$(PY) -m gophertok_local.log_tail
+
+traces: ## show the most recent traces collected locally (TRACE=<id> for one)
+	@$(PY) -m gophertok_local.xray_collector show $(if $(TRACE),--trace $(TRACE),)
+
+metrics: ## summarise the EMF metrics written to the local logs
+	@$(PY) -m gophertok_local.metrics_report
 
 test: up ## run unit and integration tests against the real local stack
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Start the local API (`chalice local`) and the Kafka runner as subprocesses, as `make run` does."""
+"""Start the local API (Chalice's local server) and the event runners as subprocesses, as `make run` does."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
+from gophertok_local.xray_collector import Collector
 from support.polling import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = REPO_ROOT / ".state" / "logs"
+TRACE_STORE = REPO_ROOT / ".state" / "traces" / "test-segments.jsonl"  # read by the tracing tests
 
 
 def free_port() -> int:
@@ -41,17 +44,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def running_api(with_consumers: bool = True) -> Iterator[str]:
-    """Yield the base URL of a freshly started local API (and consumers)."""
+    """Yield the base URL of a freshly started local API (and consumers), tracing into TRACE_STORE."""
     port = free_port()
-    env = {**os.environ, "API_PORT": str(port)}
-    bin_dir = Path(sys.executable).parent
+    collector = Collector(TRACE_STORE, port=0)
+    threading.Thread(target=collector.serve, name="xray-collector", daemon=True).start()
+    env = {**os.environ, "API_PORT": str(port), "AWS_XRAY_DAEMON_ADDRESS": collector.address}
     processes = []
     try:
         if with_consumers:
             processes.append(_spawn([sys.executable, "-m", "gophertok_local.kafka_runner"], "test-consumers.log", env))
         processes.append(
             _spawn(
-                [str(bin_dir / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
+                [sys.executable, "-m", "gophertok_local.api_server", "--host", "127.0.0.1", "--port", str(port)],
                 "test-api.log",
                 env,
             )
@@ -72,3 +76,4 @@ def running_api(with_consumers: bool = True) -> Iterator[str]:
     finally:
         for process in processes:
             _stop(process)
+        collector.stop()

@@ -7,11 +7,30 @@ stays on one slot in cluster mode.
 from __future__ import annotations
 
 import redis
+import redis.client
 import redis.cluster
 
+from gophertok import tracing
 from gophertok.config import Settings, get_settings
 
 _client: redis.Redis | redis.cluster.RedisCluster | None = None
+
+
+class _TracedPipeline(redis.client.Pipeline):
+    def execute(self, raise_on_error: bool = True):
+        with tracing.subsegment("redis", kind="pipeline", commands=len(self.command_stack)):
+            return super().execute(raise_on_error)
+
+
+class TracedRedis(redis.Redis):
+    """redis.Redis whose round trips (single commands and pipelines) appear as X-Ray subsegments."""
+
+    def execute_command(self, *args, **options):
+        with tracing.subsegment("redis", kind=str(args[0]) if args else "?", keys=max(0, len(args) - 1)):
+            return super().execute_command(*args, **options)
+
+    def pipeline(self, transaction: bool = True, shard_hint=None) -> redis.client.Pipeline:
+        return _TracedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
 
 def make_client(settings: Settings) -> redis.Redis | redis.cluster.RedisCluster:
@@ -23,7 +42,7 @@ def make_client(settings: Settings) -> redis.Redis | redis.cluster.RedisCluster:
     }
     if settings.redis_cluster:
         return redis.cluster.RedisCluster.from_url(settings.redis_url, **options)
-    return redis.Redis.from_url(settings.redis_url, **options)
+    return TracedRedis.from_url(settings.redis_url, **options)
 
 
 def get_redis() -> redis.Redis | redis.cluster.RedisCluster:
