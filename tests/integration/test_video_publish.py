@@ -266,3 +266,32 @@ def test_after_redis_loses_the_read_model_lists_and_feed_are_rebuilt_from_mysql(
     feed = client.call("GET", "/douyin/feed/", params={"latest_time": newest + 1})
     mine = [v["id"] for v in feed["video_list"] if v["author"]["id"] == account.user_id]
     assert mine == [v["id"] for v in before]
+
+
+@pytest.fixture
+def broker_refuses(monkeypatch):
+    """A real producer on the real broker whose every record is refused (too large), not a mock."""
+    from kafka import KafkaProducer
+
+    from gophertok.adapters import kafka
+
+    producer = KafkaProducer(bootstrap_servers=get_settings().kafka_servers, max_request_size=64)
+    monkeypatch.setattr(kafka, "_producer", producer)
+    yield
+    monkeypatch.undo()
+    producer.close(timeout=5)
+
+
+def test_when_the_event_cannot_be_sent_the_publish_is_unavailable_and_undone(client, database, broker_refuses):
+    account = client.register()
+    body, content_type = encode_multipart_formdata(
+        {"token": account.token, "title": "lost", "data": ("clip.mp4", unique_clip(), "video/mp4")}
+    )
+    response = invoke("video_publish", http_event("POST", PUBLISH, headers={"Content-Type": content_type}, body=body))
+
+    answer = requests.models.complexjson.loads(response["body"])
+    assert answer["status_code"] == 50300 and "retry" in answer["status_msg"], answer
+    assert publish_list(client, account.token, account.user_id) == []
+    user = client.call("GET", "/douyin/user/", params={"token": account.token})["user"]
+    assert user["work_count"] == 0
+    assert database.query("SELECT id FROM videos WHERE author_id = %s", (account.user_id,)) == []
