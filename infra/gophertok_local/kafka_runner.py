@@ -27,7 +27,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 
-from gophertok import registry
+from gophertok import metrics, registry
 from gophertok.config import get_settings
 from gophertok.logs import get_logger, setup_logging
 from gophertok_local.events import kafka_event, kafka_record
@@ -179,6 +179,7 @@ class ConsumerWorker(threading.Thread):
             record.topic + registry.DEAD_LETTER_SUFFIX, key=record.key, value=record.value, headers=headers
         ).get(timeout=10)
         self.dead_lettered += 1
+        metrics.emit({"DeadLettered": (1, metrics.COUNT)}, {"function": self.function}, {"topic": record.topic})
         log.error(
             "record dead-lettered",
             extra={

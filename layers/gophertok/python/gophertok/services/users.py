@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gophertok import keys
+from gophertok import keys, metrics
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -74,6 +74,7 @@ def register(username: str | None, password: str | None) -> tuple[int, str]:
         # Without its event the account would never get a profile: undo it so the client can retry.
         database.execute("DELETE FROM users WHERE id = %s", (user_id,))
         raise
+    metrics.count("Registrations")
     return user_id, issue_token(user_id)
 
 
