@@ -295,3 +295,41 @@ def test_when_the_event_cannot_be_sent_the_publish_is_unavailable_and_undone(cli
     user = client.call("GET", "/douyin/user/", params={"token": account.token})["user"]
     assert user["work_count"] == 0
     assert database.query("SELECT id FROM videos WHERE author_id = %s", (account.user_id,)) == []
+
+
+def test_the_consumer_persists_a_batch_with_a_fixed_number_of_sql_statements(client, database):
+    from gophertok.adapters.mysql import get_database
+
+    authors = [client.register().user_id for _ in range(4)]
+    base_id, now = random.randrange(10**15, 10**16), 1_700_000_000_000 + random.randrange(10**9)
+    events = [
+        Event(
+            "video.published",
+            {
+                "id": base_id + n,
+                "author_id": authors[n % 4],
+                "title": f"batch {n}",
+                "play_key": "videos/none.mp4",
+                "cover_key": "covers/none.jpg",
+                "content_sha256": "0" * 64,
+                "created_at": now + n,
+            },
+        )
+        for n in range(20)
+    ]
+    records = [kafka_record(Topics.VIDEO_PUBLISHED, 0, 10**9 + n, e.to_json()) for n, e in enumerate(events)]
+    statements = get_database().statements
+
+    invoke("video_published_consumer", kafka_event(records))
+
+    # The batched INSERT, one rebuild of the authors' lists, and at most a feed rebuild: not one per video.
+    assert get_database().statements - statements <= 3
+    rows = database.query(
+        f"SELECT author_id, COUNT(*) AS n FROM videos WHERE id BETWEEN {base_id} AND {base_id + 19} GROUP BY author_id"
+    )
+    assert sorted((row["author_id"], row["n"]) for row in rows) == sorted((a, 5) for a in authors)
+    for author_id in authors:
+        listed = client.call(
+            "GET", "/douyin/publish/list/", params={"token": client.register().token, "user_id": author_id}
+        )
+        assert len(listed["video_list"]) == 5

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gophertok import keys
-from gophertok.adapters.mysql import get_database
+from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis
 
 FEED_CAPACITY = 5000
@@ -65,12 +65,21 @@ def rebuild_feed(capacity: int = FEED_CAPACITY) -> None:
     get_redis().zadd(keys.VIDEO_FEED, mapping, nx=True)
 
 
-def rebuild_author_index(author_id: int) -> None:
-    """Load every video of ``author_id`` into the author's index."""
-    rows = get_database().query("SELECT id, created_at FROM videos WHERE author_id = %s", (author_id,))
-    mapping = {str(row["id"]): int(row["created_at"]) for row in rows}
-    mapping[keys.SENTINEL] = 0
-    get_redis().zadd(keys.user_videos(author_id), mapping, nx=True)
+def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
+    """Load every video of each of ``author_ids`` into their indexes (one query, one pipeline)."""
+    authors = list(dict.fromkeys(int(i) for i in author_ids))
+    if not authors:
+        return
+    mappings: dict[int, dict[str, int]] = {author_id: {keys.SENTINEL: 0} for author_id in authors}
+    rows = get_database().query(
+        f"SELECT id, author_id, created_at FROM videos WHERE author_id IN ({placeholders(len(authors))})", authors
+    )
+    for row in rows:
+        mappings[int(row["author_id"])][str(row["id"])] = int(row["created_at"])
+    pipe = get_redis().pipeline(transaction=False)
+    for author_id, mapping in mappings.items():
+        pipe.zadd(keys.user_videos(author_id), mapping, nx=True)
+    pipe.execute()
 
 
 def ensure_indexes(author_ids: Iterable[int]) -> None:
@@ -83,9 +92,7 @@ def ensure_indexes(author_ids: Iterable[int]) -> None:
     feed_floor, *author_marks = pipe.execute()
     if feed_floor is None:
         rebuild_feed()
-    for author_id, mark in zip(authors, author_marks, strict=True):
-        if mark is None:
-            rebuild_author_index(author_id)
+    rebuild_author_indexes(a for a, mark in zip(authors, author_marks, strict=True) if mark is None)
 
 
 # Writing -----------------------------------------------------------------------------------------
@@ -155,7 +162,7 @@ def author_entries(author_id: int) -> list[Entry]:
     pipe.zrange(key, 0, -1, withscores=True)
     mark, pairs = pipe.execute()
     if mark is None:
-        rebuild_author_index(author_id)
+        rebuild_author_indexes([author_id])
         pairs = get_redis().zrange(key, 0, -1, withscores=True)
     return newest_first(_entries(pairs))
 
