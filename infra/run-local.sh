@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serve the API (Chalice's local server) on $API_HOST:$API_PORT, with beside it the local event-source
-# runners (Kafka) and the X-Ray collector that receives the functions' trace segments.
+# runners (Kafka, SQS) and the X-Ray collector that receives the functions' trace segments.
 # Expects the stack to be up and the environment loaded (the Makefile's `run` does both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,7 @@ trap stop_children EXIT INT TERM
 
 start xray $PY -m gophertok_local.xray_collector serve --port "$xray_port"
 start consumers $PY -m gophertok_local.kafka_runner
+start queue-consumers $PY -m gophertok_local.sqs_runner
 echo "api: http://$host:$port  (consumers running; logs: make logs, traces: make traces, metrics: make metrics)"
 # `chalice local` with query strings (tokens) kept out of the access log; `chalice local` itself works too.
 $PY -m gophertok_local.api_server --host "$host" --port "$port" --stage dev 2>&1 | tee -a "$LOGS/api.log"

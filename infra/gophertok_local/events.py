@@ -86,3 +86,34 @@ def kafka_event(records: Iterable[dict[str, Any]], bootstrap_servers: str = "127
     for record in records:
         grouped.setdefault(f"{record['topic']}-{record['partition']}", []).append(record)
     return {"eventSource": "SelfManagedKafka", "bootstrapServers": bootstrap_servers, "records": grouped}
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str = "us-east-1") -> dict[str, Any]:
+    """One record of Lambda's SQS event, from a ReceiveMessage result (with all attributes requested)."""
+    attributes = dict(message.get("Attributes") or {})
+    attributes.setdefault("ApproximateReceiveCount", "1")
+    message_attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": base64.b64encode(value["BinaryValue"]).decode("ascii") if "BinaryValue" in value else None,
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": [base64.b64encode(v).decode("ascii") for v in value.get("BinaryListValues", [])],
+            "dataType": value.get("DataType", "String"),
+        }
+        for name, value in (message.get("MessageAttributes") or {}).items()
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def sqs_event(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": list(records)}

@@ -53,6 +53,9 @@ def running_api(with_consumers: bool = True) -> Iterator[str]:
     try:
         if with_consumers:
             processes.append(_spawn([sys.executable, "-m", "gophertok_local.kafka_runner"], "test-consumers.log", env))
+            processes.append(
+                _spawn([sys.executable, "-m", "gophertok_local.sqs_runner"], "test-queue-consumers.log", env)
+            )
         processes.append(
             _spawn(
                 [sys.executable, "-m", "gophertok_local.api_server", "--host", "127.0.0.1", "--port", str(port)],

@@ -71,8 +71,12 @@ def test_defines_handler_detects_definition_and_absence():
     assert not defines_handler("from x import handler_factory\n")
 
 
-def test_all_functions_is_union_of_http_and_consumer_functions():
-    expected = {route.function for route in registry.ROUTES} | {consumer.function for consumer in registry.CONSUMERS}
+def test_all_functions_is_union_of_http_kafka_and_queue_consumer_functions():
+    expected = (
+        {route.function for route in registry.ROUTES}
+        | {consumer.function for consumer in registry.CONSUMERS}
+        | {consumer.function for consumer in registry.QUEUE_CONSUMERS}
+    )
 
     assert registry.all_functions() == sorted(expected)
 
@@ -95,3 +99,12 @@ def test_topics_include_each_consumer_topic_and_its_dead_letter_topic():
 @pytest.mark.parametrize("consumer", registry.CONSUMERS, ids=lambda c: c.function)
 def test_consumer_batch_size_is_positive(consumer):
     assert consumer.batch_size > 0
+
+
+def test_queue_consumers_have_their_own_functions_and_known_queues():
+    functions = [consumer.function for consumer in registry.QUEUE_CONSUMERS]
+
+    assert len(functions) == len(set(functions))
+    assert not set(functions) & ({c.function for c in registry.CONSUMERS} | set(registry.http_functions()))
+    assert registry.queues() == sorted({c.queue for c in registry.QUEUE_CONSUMERS})
+    assert all(1 <= consumer.batch_size <= 10 for consumer in registry.QUEUE_CONSUMERS)

@@ -23,12 +23,20 @@ DEFAULT_ENDPOINT = "http://localhost:4566"
 class Queue:
     """An SQS queue; ``attributes`` are re-applied on every run."""
 
-    def __init__(self, name: str, attributes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str, attributes: dict[str, str] | None = None, dead_letter: str = "", max_receives: int = 5
+    ) -> None:
         self.name = name
-        self.attributes = attributes or {}
+        self.attributes = dict(attributes or {})
+        self.dead_letter, self.max_receives = dead_letter, max_receives
 
     def ensure(self, aws: Aws) -> str:
         sqs = aws.client("sqs")
+        if self.dead_letter:  # the dead-letter queue is declared (and so created) before this one
+            dlq_url = sqs.get_queue_url(QueueName=self.dead_letter)["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(self.max_receives)}
+            self.attributes["RedrivePolicy"] = json.dumps(redrive)
         try:
             url = sqs.get_queue_url(QueueName=self.name)["QueueUrl"]
             if self.attributes:
@@ -153,9 +161,30 @@ class Parameter:
         return f"parameter {self.name}"
 
 
+# Kept in step with gophertok.registry (Queues.MEDIA_UPLOADS, UPLOADS_PREFIX); this file also runs inside the
+# LocalStack image, where the project's packages are not importable.
+UPLOADS_QUEUE = "gophertok-media-uploads"
+UPLOADS_PREFIX = "uploads/"
+
+
 def resources() -> list:
+    stage = os.environ.get("GT_STAGE") or "local"
+    bucket = os.environ.get("MEDIA_BUCKET") or "gophertok-media"
     return [
-        Bucket(os.environ.get("MEDIA_BUCKET") or "gophertok-media", public_read=True, cors=True),
+        Queue(UPLOADS_QUEUE + "-dlq", {"MessageRetentionPeriod": str(14 * 24 * 3600)}),
+        # The visibility timeout outlasts one ingestion (the local runner's invocation), as on AWS.
+        Queue(UPLOADS_QUEUE, {"VisibilityTimeout": "60"}, dead_letter=UPLOADS_QUEUE + "-dlq", max_receives=5),
+        Bucket(
+            bucket,
+            public_read=True,
+            cors=True,
+            notifications=(QueueNotification(UPLOADS_QUEUE, prefix=UPLOADS_PREFIX),),
+        ),
+        # Non-secret configuration, readable as on AWS (aws ssm get-parameters-by-path --path /gophertok/<stage>/).
+        Parameter(f"/gophertok/{stage}/media-bucket", bucket),
+        Parameter(f"/gophertok/{stage}/uploads-queue", UPLOADS_QUEUE),
+        Parameter(f"/gophertok/{stage}/uploads-prefix", UPLOADS_PREFIX),
+        Parameter(f"/gophertok/{stage}/max-video-bytes", os.environ.get("MAX_VIDEO_BYTES") or str(50 * 1024 * 1024)),
     ]
 
 

@@ -90,3 +90,18 @@ def video_comments(video_id: int) -> str:
 def comment(comment_id: int) -> str:
     """STRING: JSON of a comment row (id, video_id, user_id, content, created_at, deleted_at)."""
     return f"{PREFIX}comment:{comment_id}"
+
+
+def upload(upload_id: str) -> str:
+    """STRING (TTL): JSON of a presigned upload waiting for its object (author_id, title, content_type, size)."""
+    return f"{PREFIX}upload:{upload_id}"
+
+
+def upload_outcome(upload_id: str) -> str:
+    """STRING (TTL): what ingesting the upload produced (the video id, or ``rejected``); set once."""
+    return f"{PREFIX}upload:{upload_id}:outcome"
+
+
+def upload_lock(upload_id: str) -> str:
+    """STRING (short TTL): held while one delivery ingests the upload, so a concurrent one backs off."""
+    return f"{PREFIX}upload:{upload_id}:lock"

@@ -12,6 +12,15 @@ from dataclasses import dataclass
 DEAD_LETTER_SUFFIX = ".dlq"
 
 
+class Queues:
+    """SQS queue base names; a deployed stage appends ``-<stage>`` (template.yaml), locally they are used as is."""
+
+    MEDIA_UPLOADS = "gophertok-media-uploads"
+
+
+UPLOADS_PREFIX = "uploads/"  # S3 key prefix of presigned uploads; ObjectCreated under it notifies MEDIA_UPLOADS
+
+
 class Topics:
     USER_REGISTERED = "gophertok.user.registered"
     FAVORITE_EVENTS = "gophertok.favorite.events"
@@ -35,6 +44,15 @@ class Consumer:
     batch_size: int = 100
 
 
+@dataclass(frozen=True)
+class QueueConsumer:
+    """A function fed by an SQS queue (ReportBatchItemFailures: the handler names the messages to retry)."""
+
+    function: str
+    queue: str
+    batch_size: int = 10
+
+
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/douyin/user/register", "user_register"),
     Route("POST", "/douyin/user/login", "user_login"),
@@ -52,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/douyin/feed", "video_feed"),
     Route("POST", "/douyin/publish/action", "video_publish"),
     Route("GET", "/douyin/publish/list", "video_publish_list"),
+    Route("POST", "/douyin/publish/upload_url", "video_upload_url"),
 )
 
 CONSUMERS: tuple[Consumer, ...] = (
@@ -64,16 +83,24 @@ CONSUMERS: tuple[Consumer, ...] = (
 )
 
 
+QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (QueueConsumer("video_ingest", Queues.MEDIA_UPLOADS, batch_size=5),)
+
+
 def http_functions() -> list[str]:
     return sorted({route.function for route in ROUTES})
 
 
 def consumer_functions() -> list[str]:
-    return sorted({consumer.function for consumer in CONSUMERS})
+    """Functions fed by an event source: Kafka consumers and queue consumers."""
+    return sorted({consumer.function for consumer in CONSUMERS} | {consumer.function for consumer in QUEUE_CONSUMERS})
 
 
 def all_functions() -> list[str]:
     return sorted(set(http_functions()) | set(consumer_functions()))
+
+
+def queues() -> list[str]:
+    return sorted({consumer.queue for consumer in QUEUE_CONSUMERS})
 
 
 def topics() -> list[str]:
