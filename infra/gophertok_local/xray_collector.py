@@ -24,17 +24,16 @@ from typing import Any
 from gophertok_local.functions import REPO_ROOT
 
 DEFAULT_STORE = REPO_ROOT / ".state" / "traces" / "segments.jsonl"
-HEADER = b'{"format": "json", "version": 1}'
 MAX_DATAGRAM = 65535
 
 
 def parse_datagram(data: bytes) -> dict[str, Any] | None:
     header, _, body = data.partition(b"\n")
-    if header.strip() != HEADER or not body:
-        return None
     try:
+        if json.loads(header).get("format") != "json" or not body:
+            return None
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, AttributeError):
         return None
     return document if isinstance(document, dict) and "trace_id" in document else None
 

@@ -102,9 +102,7 @@ def test_transient_failure_is_retried_and_then_committed(servers, topic):
     handler = Recorder({b"flaky"}, failures_per_value=2)
     _produce(servers, topic, [b"ok-1", b"flaky", b"ok-2"])
     group = f"g-{topic}"
-    worker = ConsumerWorker(
-        "flaky", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01)
-    )
+    worker = ConsumerWorker("flaky", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01))
     _run(worker, lambda: worker.delivered >= 3)
     assert b"flaky" in handler.succeeded
     assert worker.dead_lettered == 0

@@ -25,7 +25,8 @@ def test_a_like_is_one_trace_from_http_through_kafka_to_mysql(api_url, database)
     def complete_trace():
         for trace in traces(load_segments(TRACE_STORE)).values():
             roots = {segment["name"] for segment in trace}
-            if {"favorite_action", "favorite_consumer"} <= roots and str(video_id) in json.dumps(trace):
+            http = [s for s in trace if s["name"] == "favorite_action"]
+            if "favorite_consumer" in roots and http and http[0].get("annotations", {}).get("user_id") == fan.user_id:
                 return trace
         return None
 
@@ -47,35 +48,51 @@ def _flatten(entity):
         yield from _flatten(child)
 
 
+class LogWindow:
+    """The lines appended to the test API's log files after this object was created."""
+
+    def __init__(self) -> None:
+        self.offsets = {path: path.stat().st_size for path in LOG_DIR.glob("test-*.log")}
+
+    def text(self) -> str:
+        chunks = []
+        for path in LOG_DIR.glob("test-*.log"):
+            with path.open("rb") as handle:
+                handle.seek(self.offsets.get(path, 0))
+                chunks.append(handle.read().decode(errors="replace"))
+        return "".join(chunks)
+
+
 def test_function_logs_are_json_with_required_keys_and_never_leak_credentials(api_url):
     client = DouyinClient(api_url)
+    window = LogWindow()
     password = "pw-" + unique_name()[:20]
     account = client.register(password=password)
     client.call("GET", "/douyin/user/", params={"token": account.token})
+    client.call("GET", "/douyin/user/", headers={"Authorization": f"Bearer {account.token}"})
     client.call("POST", "/douyin/user/login/", params={"username": account.username, "password": password})
 
-    def logged_lines():
-        text = "".join(path.read_text(errors="replace") for path in LOG_DIR.glob("test-*.log"))
-        return text if account.username in text or str(account.user_id) in text else None
-
-    text = wait_for(logged_lines, timeout=10, what="the requests' log lines")
+    text = wait_for(
+        lambda: (t := window.text()) and f'"user_id": {account.user_id}' in t and t, timeout=10, what="log lines"
+    )
     assert password not in text
     assert account.token not in text
-    function_lines = [line for line in text.splitlines() if line.startswith("{") and '"function"' in line]
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    function_lines = [json.loads(line) for line in lines if '"function"' in line]
     assert function_lines
-    for line in function_lines:
-        entry = json.loads(line)
+    for entry in function_lines:
         assert entry.keys() >= LOG_KEYS, entry
+    assert any(entry.get("user_id") == account.user_id for entry in function_lines)
 
 
 def test_emf_lines_follow_the_embedded_metric_format(api_url):
     client = DouyinClient(api_url)
+    window = LogWindow()
     client.register()
-    lines = (LOG_DIR / "test-api.log").read_text(errors="replace").splitlines()
-    documents = list(emf_documents(lines))
-    assert documents
+    documents = wait_for(lambda: list(emf_documents(window.text().splitlines())), timeout=10, what="EMF lines")
     for document in documents:
         _assert_valid_emf(document)
+        assert document.keys() >= LOG_KEYS
 
 
 def _assert_valid_emf(document: dict) -> None:

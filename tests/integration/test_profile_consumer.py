@@ -34,11 +34,15 @@ def test_replaying_the_registration_event_twice_leaves_one_avatar_and_one_row(ap
     first = wait_for(lambda: _profile_ready(client, account), timeout=30, what="the default profile")
 
     event = Event("user.registered", {"user_id": account.user_id, "username": account.username})
-    payload = kafka_event([kafka_record(Topics.USER_REGISTERED, 0, 10**9, event.to_json(), str(account.user_id).encode())])
+    payload = kafka_event(
+        [kafka_record(Topics.USER_REGISTERED, 0, 10**9, event.to_json(), str(account.user_id).encode())]
+    )
     invoke("user_profile_consumer", payload)
     invoke("user_profile_consumer", payload)
 
-    rows = database.query("SELECT id, avatar, background_image, signature FROM users WHERE username = %s", (account.username,))
+    rows = database.query(
+        "SELECT id, avatar, background_image, signature FROM users WHERE username = %s", (account.username,)
+    )
     assert len(rows) == 1
     objects = s3.list_objects_v2(Bucket="gophertok-media", Prefix=f"avatars/{account.user_id}.")["Contents"]
     assert [o["Key"] for o in objects] == [f"avatars/{account.user_id}.png"]

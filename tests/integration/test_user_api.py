@@ -83,7 +83,9 @@ def test_register_accepts_unicode_names_and_long_unicode_passwords(client):
 
 def test_login_returns_the_same_user_id_and_a_working_token(client):
     account = client.register()
-    body = client.call("POST", "/douyin/user/login/", params={"username": account.username, "password": account.password})
+    body = client.call(
+        "POST", "/douyin/user/login/", params={"username": account.username, "password": account.password}
+    )
     assert body["status_code"] == 0 and body["user_id"] == account.user_id
     info = client.call("GET", "/douyin/user/", params={"token": body["token"]})
     assert info["user"]["id"] == account.user_id
@@ -128,7 +130,10 @@ def test_get_with_a_form_body(client):
 def test_query_wins_when_query_and_form_disagree(client):
     first, second = client.register(), client.register()
     body = client.call(
-        "GET", "/douyin/user/", params={"token": first.token, "user_id": first.user_id}, data={"user_id": second.user_id}
+        "GET",
+        "/douyin/user/",
+        params={"token": first.token, "user_id": first.user_id},
+        data={"user_id": second.user_id},
     )
     assert body["user"]["id"] == first.user_id
 

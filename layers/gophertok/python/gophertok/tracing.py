@@ -83,6 +83,15 @@ def subsegment(name: str, namespace: str = "remote", **metadata: object) -> Iter
         yield
 
 
+def annotate(key: str, value: str | int | bool) -> None:
+    """Index the current segment by ``key`` (e.g. the user id) so traces can be searched for it."""
+    if not enabled():
+        return
+    entity = _recorder().current_segment() if not in_lambda() else _recorder().current_subsegment()
+    if entity is not None:
+        entity.put_annotation(key, value)
+
+
 def current_trace_header() -> str | None:
     """The X-Ray trace header of the current segment, to propagate into Kafka record headers."""
     if not enabled():

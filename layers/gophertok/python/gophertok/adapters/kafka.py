@@ -31,6 +31,7 @@ def make_producer(settings: Settings) -> KafkaProducer:
         linger_ms=2,
         request_timeout_ms=timeout_ms,
         max_block_ms=timeout_ms,
+        bootstrap_timeout_ms=timeout_ms,  # otherwise an unreachable broker blocks ~30 s per request
     )
 
 

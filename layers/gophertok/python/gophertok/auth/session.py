@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gophertok import logs
+from gophertok import logs, tracing
 from gophertok.auth.tokens import verify_token
 from gophertok.errors import TokenMissing
 from gophertok.http.request import Request
@@ -15,6 +15,7 @@ def require_user(request: Request) -> int:
         raise TokenMissing()
     user_id = verify_token(token)
     logs.add_context(user_id=user_id)
+    tracing.annotate("user_id", user_id)
     return user_id
 
 
