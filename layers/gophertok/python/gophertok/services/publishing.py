@@ -13,7 +13,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass
 
-from gophertok import ids, keys, moderation
+from gophertok import ids, keys, metrics, moderation
 from gophertok.adapters import kafka, storage
 from gophertok.adapters.redis_client import get_redis
 from gophertok.config import get_settings
@@ -121,4 +121,5 @@ def publish_video(author_id: int, title: str | None, data: bytes | None) -> Publ
         # Without its event the video would never reach MySQL: take it back so the client can retry.
         _unindex(row)
         raise
+    metrics.count("Uploads", bytes=len(data))
     return published
