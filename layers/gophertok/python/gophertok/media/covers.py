@@ -1,6 +1,6 @@
 """Cover images: a frame near the start of a video, as JPEG, extracted with ffmpeg.
 
-ffmpeg comes from the ``imageio-ffmpeg`` wheel (a static binary inside the layer), so nothing is
+ffmpeg comes from the ``imageio-ffmpeg`` wheel (a static binary in the ffmpeg layer), so nothing is
 installed on the host. The upload is written to a private temporary file (Lambda's /tmp) because
 MP4s with the movie header at the end cannot be decoded from a pipe; the file is always removed.
 """
