@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import random
-import uuid
 
 import pytest
-from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
-from gophertok.consumer import kafka_records
 from gophertok.registry import Topics
 from gophertok.services.comments import COMMENT_ADDED, COMMENT_DELETED, CommentRow, persist_comment_events
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke, load_handler
 from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
 from support.douyin import DouyinClient
-from support.interactions import TopicTail, comment, comment_list, comment_rows, make_video
+from support.interactions import comment, comment_list, comment_rows, make_video
+from support.kafka_topics import TopicTail, crashes_once_after_half, create_test_topic, produce, run_until
+from support.kafka_topics import servers as kafka_servers
 from support.polling import wait_for
 
 
@@ -67,51 +64,26 @@ def test_a_deletion_that_arrives_before_its_comment_leaves_a_tombstone(database)
 
 @pytest.fixture
 def test_topic() -> str:
-    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
-    name = f"test.comments.{uuid.uuid4().hex[:10]}"
-    admin = KafkaAdminClient(bootstrap_servers=servers)
-    admin.create_topics([NewTopic(name, 1, 1), NewTopic(name + ".dlq", 1, 1)])
-    admin.close()
-    return name
+    return create_test_topic("comments")
 
 
 def test_a_crash_mid_batch_is_retried_without_losing_or_doubling_anything(database, test_topic):
-    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
     video_id = random.randrange(10**12, 10**13)
     first_id = random.randrange(10**12, 10**13)
     rows = [CommentRow(first_id + n, video_id, 5, f"comment {n}", 1_000 + n) for n in range(30)]
     deletions = [CommentRow(r.id, video_id, 5, r.content, r.created_at, deleted_at=9_000) for r in rows[::3]]
-    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
-    for row in rows + deletions:
-        producer.send(test_topic, key=b"k", value=row.event().to_json())
-    producer.flush()
-    producer.close()
+    produce(test_topic, [row.event().to_json() for row in rows + deletions])
 
-    real = load_handler("comment_consumer")
-    invocations = []
-
-    def crashes_once_after_half(event, context):
-        invocations.append(len(kafka_records(event)))
-        if len(invocations) == 1:
-            records = kafka_records(event)
-            persist_comment_events([r.event() for r in records[: len(records) // 2]])
-            raise RuntimeError("container killed mid-batch")
-        return real(event, context)
-
+    handler, invocations = crashes_once_after_half(load_handler("comment_consumer"), persist_comment_events)
     worker = ConsumerWorker(
         "comment_consumer",
         test_topic,
-        crashes_once_after_half,
-        bootstrap_servers=servers,
+        handler,
+        bootstrap_servers=kafka_servers(),
         group=f"g-{test_topic}",
         retry=RetryPolicy(3, 0.01),
     )
-    worker.start()
-    try:
-        wait_for(lambda: worker.delivered >= len(rows) + len(deletions), timeout=30, what="every comment event")
-    finally:
-        worker.stop()
-        worker.join(timeout=10)
+    run_until(worker, lambda: worker.delivered >= len(rows) + len(deletions))
     assert invocations[0] > 1 and len(invocations) >= 2 and worker.dead_lettered == 0
     stored = comment_rows(database, [video_id])
     assert [row[0] for row in stored] == [r.id for r in rows]

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
-import uuid
 
 import pytest
-from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from gophertok.consumer import kafka_records
 from gophertok.events import Event
@@ -19,7 +15,9 @@ from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke, load_handler
 from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
 from support.douyin import DouyinClient
-from support.interactions import TopicTail, favorite_rows, like, liked_ids, make_video, user_info
+from support.interactions import favorite_rows, like, liked_ids, make_video, user_info
+from support.kafka_topics import TopicTail, crashes_once_after_half, create_test_topic, produce, run_until
+from support.kafka_topics import servers as kafka_servers
 from support.polling import wait_for
 
 
@@ -136,54 +134,29 @@ def test_like_unlike_storm_by_many_users_ends_with_counts_equal_to_the_truth(cli
 
 @pytest.fixture
 def test_topic() -> str:
-    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
-    name = f"test.favorites.{uuid.uuid4().hex[:10]}"
-    admin = KafkaAdminClient(bootstrap_servers=servers)
-    admin.create_topics([NewTopic(name, 1, 1), NewTopic(name + ".dlq", 1, 1)])
-    admin.close()
-    return name
+    return create_test_topic("favorites")
 
 
 def test_a_crash_mid_batch_is_retried_without_losing_or_doubling_anything(database, test_topic):
-    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
     video_id = random.randrange(10**12, 10**13)
     users = [random.randrange(10**12, 10**13) for _ in range(40)]
     events = [_change(user_id, video_id, True, 1_000 + i) for i, user_id in enumerate(users)]
     events += [_change(user_id, video_id, False, 5_000 + i) for i, user_id in enumerate(users[::4])]
     truth = set(users) - set(users[::4])
 
-    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
-    for event in events:
-        producer.send(test_topic, key=b"k", value=event.to_json())
-    producer.flush()
-    producer.close()
+    produce(test_topic, [event.to_json() for event in events])
 
-    real = load_handler("favorite_consumer")
-    invocations = []
-
-    def crashes_once_after_half(event, context):
-        invocations.append(len(kafka_records(event)))
-        if len(invocations) == 1:
-            records = kafka_records(event)
-            persist_favorite_events([r.event() for r in records[: len(records) // 2]])
-            raise RuntimeError("container killed mid-batch")
-        return real(event, context)
-
+    handler, invocations = crashes_once_after_half(load_handler("favorite_consumer"), persist_favorite_events)
     worker = ConsumerWorker(
         "favorite_consumer",
         test_topic,
-        crashes_once_after_half,
-        bootstrap_servers=servers,
+        handler,
+        bootstrap_servers=kafka_servers(),
         batch_size=500,
         group=f"g-{test_topic}",
         retry=RetryPolicy(3, 0.01),
     )
-    worker.start()
-    try:
-        wait_for(lambda: worker.delivered >= len(events), timeout=30, what="the runner to deliver every event")
-    finally:
-        worker.stop()
-        worker.join(timeout=10)
+    run_until(worker, lambda: worker.delivered >= len(events))
     assert invocations[0] > 1 and len(invocations) >= 2 and worker.dead_lettered == 0
     rows = favorite_rows(database, [video_id])
     assert len(rows) == len(users)

@@ -12,15 +12,14 @@ import statistics
 import time
 
 import pytest
-import redis
 
 from gophertok import keys
-from gophertok.adapters import mysql, redis_client
 from gophertok.adapters.redis_client import get_redis
 from gophertok.services import feed, video_index
 from gophertok_local.events import http_event
 from gophertok_local.functions import invoke
 from support.douyin import DouyinClient
+from support.round_trips import counting_round_trips
 
 FEED = "/douyin/feed/"
 YEAR_2001_MS = 978_307_200_000
@@ -162,46 +161,14 @@ def test_no_window_and_zero_latest_time_both_mean_now(client, database):
 # Round trips -------------------------------------------------------------------------------------
 
 
-class CountingPipeline(redis.client.Pipeline):
-    def execute(self, raise_on_error: bool = True):
-        self.counter[0] += 1
-        return super().execute(raise_on_error)
+def _measure(action) -> tuple[int, int]:
+    """(SQL statements, Redis round trips) of ``action``."""
+    with counting_round_trips() as counts:
+        action()
+    return counts.sql, counts.redis
 
 
-class CountingRedis(redis.Redis):
-    """A redis client that counts round trips: each command, and each pipeline as one."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.counter = [0]
-
-    def execute_command(self, *args, **options):
-        self.counter[0] += 1
-        return super().execute_command(*args, **options)
-
-    def pipeline(self, transaction=True, shard_hint=None):
-        pipe = CountingPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
-        pipe.counter = self.counter
-        return pipe
-
-
-@pytest.fixture
-def counting_redis():
-    original = get_redis()
-    counting = CountingRedis(connection_pool=original.connection_pool)
-    redis_client.set_redis(counting)
-    yield counting
-    redis_client.set_redis(original)
-
-
-def _measure(counting: CountingRedis, action) -> tuple[int, int]:
-    database = mysql.get_database()
-    sql_before, redis_before = database.statements, counting.counter[0]
-    action()
-    return database.statements - sql_before, counting.counter[0] - redis_before
-
-
-def test_a_warm_feed_page_costs_the_same_round_trips_for_30_videos_as_for_10(client, database, counting_redis):
+def test_a_warm_feed_page_costs_the_same_round_trips_for_30_videos_as_for_10(client, database):
     authors = [client.register() for _ in range(3)]
     viewer = authors[0]
     start = int(time.time() * 1000) - 3_600_000 - random.randrange(10**7)
@@ -220,9 +187,9 @@ def test_a_warm_feed_page_costs_the_same_round_trips_for_30_videos_as_for_10(cli
             *[keys.user_stats(i) for i in author_ids], *[keys.user_profile(i) for i in author_ids],
             keys.user_following(viewer.user_id), keys.user_likes(viewer.user_id),
         )  # fmt: skip
-        cold[size] = _measure(counting_redis, page)
+        cold[size] = _measure(page)
     # Other tests may drop shared cache keys meanwhile; an N+1 would show in every run, so take the best.
-    warm = {size: min(_measure(counting_redis, page) for _ in range(3)) for size, page in pages.items()}
+    warm = {size: min(_measure(page) for _ in range(3)) for size, page in pages.items()}
     assert len(pages[30]().videos) == 30 and len(pages[10]().videos) == 10
 
     print(f"\nfeed round trips (sql, redis): cold={cold} warm={warm}")

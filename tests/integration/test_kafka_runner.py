@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import KafkaConsumer, TopicPartition
 
 from gophertok.consumer import kafka_records
 from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
+from support.kafka_topics import create_test_topic, produce, run_until
+from support.kafka_topics import servers as kafka_servers
 from support.polling import wait_for
 
 
 @pytest.fixture
 def servers(stack_env) -> list[str]:
-    return os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
+    return kafka_servers()
 
 
 @pytest.fixture
 def topic(servers) -> str:
-    name = f"test.runner.{uuid.uuid4().hex[:10]}"
-    admin = KafkaAdminClient(bootstrap_servers=servers)
-    admin.create_topics([NewTopic(name, 1, 1), NewTopic(name + ".dlq", 1, 1)])
-    admin.close()
-    return name
-
-
-def _produce(servers, topic, values):
-    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
-    for value in values:
-        producer.send(topic, value=value, key=b"k").get(timeout=10)
-    producer.close()
+    return create_test_topic("runner")
 
 
 def _committed(servers, group, topic) -> int | None:
@@ -72,24 +59,15 @@ class Recorder:
         return {"processed": len(values)}
 
 
-def _run(worker: ConsumerWorker, until) -> None:
-    worker.start()
-    try:
-        wait_for(until, timeout=30, what="the runner to deliver")
-    finally:
-        worker.stop()
-        worker.join(timeout=10)
-
-
 def test_handler_receives_the_lambda_kafka_event_shape(servers, topic):
     seen = []
 
     def handler(event, context):
         seen.append(event)
 
-    _produce(servers, topic, [b"one"])
+    produce(topic, [b"one"])
     worker = ConsumerWorker("shape", topic, handler, bootstrap_servers=servers, group=f"g-{topic}")
-    _run(worker, lambda: seen)
+    run_until(worker, lambda: seen)
     event = seen[0]
     assert event["eventSource"] == "SelfManagedKafka"
     [(group_key, records)] = event["records"].items()
@@ -100,10 +78,10 @@ def test_handler_receives_the_lambda_kafka_event_shape(servers, topic):
 
 def test_transient_failure_is_retried_and_then_committed(servers, topic):
     handler = Recorder({b"flaky"}, failures_per_value=2)
-    _produce(servers, topic, [b"ok-1", b"flaky", b"ok-2"])
+    produce(topic, [b"ok-1", b"flaky", b"ok-2"])
     group = f"g-{topic}"
     worker = ConsumerWorker("flaky", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01))
-    _run(worker, lambda: worker.delivered >= 3)
+    run_until(worker, lambda: worker.delivered >= 3)
     assert b"flaky" in handler.succeeded
     assert worker.dead_lettered == 0
     assert _committed(servers, group, topic) == 3
@@ -111,12 +89,12 @@ def test_transient_failure_is_retried_and_then_committed(servers, topic):
 
 def test_poison_record_is_dead_lettered_and_the_rest_delivered(servers, topic):
     handler = Recorder({b"poison"}, failures_per_value=10**6)
-    _produce(servers, topic, [b"good-1", b"poison", b"good-2"])
+    produce(topic, [b"good-1", b"poison", b"good-2"])
     group = f"g-{topic}"
     worker = ConsumerWorker(
         "poisoned", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01)
     )
-    _run(worker, lambda: worker.delivered >= 3)
+    run_until(worker, lambda: worker.delivered >= 3)
     assert worker.dead_lettered == 1
     assert set(handler.succeeded) >= {b"good-1", b"good-2"}
     # 3 batch attempts, then each record alone: the poison one 3 more times
@@ -130,17 +108,17 @@ def test_poison_record_is_dead_lettered_and_the_rest_delivered(servers, topic):
 
 def test_offsets_are_not_committed_while_a_batch_keeps_failing(servers, topic):
     blocked = Recorder({b"stuck"}, failures_per_value=10**6)
-    _produce(servers, topic, [b"stuck"])
+    produce(topic, [b"stuck"])
     group = f"g-{topic}"
     worker = ConsumerWorker(
         "stuck", topic, blocked, bootstrap_servers=servers, group=group, retry=RetryPolicy(10**6, 0.01)
     )
-    _run(worker, lambda: len(blocked.invocations) >= 5)
+    run_until(worker, lambda: len(blocked.invocations) >= 5)
     assert _committed(servers, group, topic) in (None, 0)
 
     # A new runner in the same group starts from the uncommitted record and, now healthy, delivers it.
     healthy = Recorder(set(), 0)
     second = ConsumerWorker("stuck", topic, healthy, bootstrap_servers=servers, group=group)
-    _run(second, lambda: healthy.succeeded)
+    run_until(second, lambda: healthy.succeeded)
     assert healthy.succeeded == [b"stuck"]
     wait_for(lambda: _committed(servers, group, topic) == 1, timeout=10, what="the commit")

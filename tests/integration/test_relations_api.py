@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from support.douyin import DouyinClient
+from support.douyin import USER_FIELDS, DouyinClient
 from support.social import FOLLOW, LISTS, UNFOLLOW, ids, profile, relation, send, user_list
 
-USER_FIELDS = {
-    "id",
-    "name",
-    "follow_count",
-    "follower_count",
-    "is_follow",
-    "avatar",
-    "background_image",
-    "signature",
-    "total_favorited",
-    "work_count",
-    "favorite_count",
-}
 UNKNOWN_USER_ID = 9_000_000_000_000_000_000
 FORGED_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
 
@@ -125,7 +112,7 @@ def test_lists_are_most_recent_first_with_full_users_and_the_viewers_is_follow(c
 
     following = user_list(client, "follow", viewer, owner)
     assert ids(following) == [third.user_id, second.user_id, first.user_id]
-    assert all(set(user) == USER_FIELDS for user in following)
+    assert all(set(user) == set(USER_FIELDS) for user in following)
     assert [user["is_follow"] for user in following] == [False, True, False]
     assert [user["follower_count"] for user in following] == [1, 2, 1]
     followers = user_list(client, "follower", viewer, owner)
@@ -159,7 +146,7 @@ def test_friends_are_mutual_follows_only_even_when_other_followers_are_not_follo
 
     friends = user_list(client, "friend", owner)
     assert ids(friends) == [mutual.user_id]
-    assert set(friends[0]) == USER_FIELDS | {"message", "msgType"}
+    assert set(friends[0]) == set(USER_FIELDS) | {"message", "msgType"}
     assert (friends[0]["message"], friends[0]["msgType"]) == ("", 0)
     assert friends[0]["is_follow"] is True
     assert ids(user_list(client, "friend", mutual)) == [owner.user_id]

@@ -7,33 +7,13 @@ import time
 import jwt
 import pytest
 
-from support.douyin import DouyinClient
+from support.douyin import DouyinClient, assert_user_shape
 from support.polling import unique_name
-
-USER_FIELDS = {
-    "id": int,
-    "name": str,
-    "follow_count": int,
-    "follower_count": int,
-    "is_follow": bool,
-    "avatar": str,
-    "background_image": str,
-    "signature": str,
-    "total_favorited": int,
-    "work_count": int,
-    "favorite_count": int,
-}
 
 
 @pytest.fixture(scope="module")
 def client(api_url: str) -> DouyinClient:
     return DouyinClient(api_url)
-
-
-def assert_user_shape(user: dict) -> None:
-    assert set(user) == set(USER_FIELDS), set(user) ^ set(USER_FIELDS)
-    for field, kind in USER_FIELDS.items():
-        assert type(user[field]) is kind, (field, user[field])
 
 
 def test_register_returns_user_id_and_a_token_that_works_on_the_next_request(client):

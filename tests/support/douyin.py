@@ -9,6 +9,27 @@ import requests
 
 from support.polling import unique_name
 
+# The User object of api.md: every field, with its JSON type.
+USER_FIELDS = {
+    "id": int,
+    "name": str,
+    "follow_count": int,
+    "follower_count": int,
+    "is_follow": bool,
+    "avatar": str,
+    "background_image": str,
+    "signature": str,
+    "total_favorited": int,
+    "work_count": int,
+    "favorite_count": int,
+}
+
+
+def assert_user_shape(user: dict) -> None:
+    assert set(user) == set(USER_FIELDS), set(user) ^ set(USER_FIELDS)
+    for field, kind in USER_FIELDS.items():
+        assert type(user[field]) is kind, (field, user[field])
+
 
 @dataclass
 class Account:

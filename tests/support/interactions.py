@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import time
-from collections.abc import Callable, Iterable
-
-from kafka import KafkaConsumer, TopicPartition
+from collections.abc import Iterable
 
 from gophertok import ids, keys
-from gophertok.events import Event
-from gophertok_local.events import kafka_record
 from support.douyin import Account, DouyinClient
 from support.polling import wait_for
 
@@ -107,53 +101,6 @@ def forget_in_redis(redis_client, user_ids: Iterable[int], video_ids: Iterable[i
         names += [keys.video_stats(video_id), keys.video_comments(video_id), keys.video(video_id)]
     names += [keys.comment(comment_id) for comment_id in comment_ids]
     return redis_client.delete(*names)
-
-
-class TopicTail:
-    """Remembers a topic's end offsets now, to read back only the records produced afterwards."""
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
-        consumer = KafkaConsumer(bootstrap_servers=self.servers, enable_auto_commit=False)
-        try:
-            self.partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            assert self.partitions, f"topic {topic} does not exist"
-            self.start = consumer.end_offsets(self.partitions)
-        finally:
-            consumer.close()
-
-    def records(self, keep: Callable[[Event], bool], timeout: float = 20.0) -> list[dict]:
-        """Records produced since construction whose event passes ``keep``, in the Lambda record shape."""
-        consumer = KafkaConsumer(bootstrap_servers=self.servers, enable_auto_commit=False)
-        try:
-            consumer.assign(self.partitions)
-            for partition in self.partitions:
-                consumer.seek(partition, self.start[partition])
-            ends = consumer.end_offsets(self.partitions)
-            found = []
-            deadline = time.monotonic() + timeout
-            while any(consumer.position(p) < ends[p] for p in self.partitions):
-                assert time.monotonic() < deadline, f"timed out reading {self.topic}"
-                for batch in consumer.poll(timeout_ms=500).values():
-                    for record in batch:
-                        if record.offset < ends[TopicPartition(record.topic, record.partition)] and keep(
-                            Event.from_json(record.value)
-                        ):
-                            found.append(
-                                kafka_record(
-                                    record.topic,
-                                    record.partition,
-                                    record.offset,
-                                    record.value,
-                                    record.key,
-                                    record.headers or (),
-                                    record.timestamp,
-                                )
-                            )
-            return found
-        finally:
-            consumer.close()
 
 
 def wait_for_profiles(client: DouyinClient, accounts: Iterable[Account]) -> None:

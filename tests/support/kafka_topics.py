@@ -1,35 +1,110 @@
-"""Read back what a Kafka topic holds (to replay events into a consumer function)."""
+"""Kafka helpers for tests: throwaway topics, raw producing, reading records back in the Lambda shape,
+and driving a local event-source worker until a condition holds."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
 
+from gophertok.consumer import kafka_records
 from gophertok.events import Event
 from gophertok_local.events import kafka_record
+from gophertok_local.kafka_runner import ConsumerWorker
+from support.polling import wait_for
+
+
+def servers() -> list[str]:
+    return os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
+
+
+def create_test_topic(prefix: str, partitions: int = 1) -> str:
+    """A new uniquely named topic (and its ``.dlq``) for one test."""
+    name = f"test.{prefix}.{uuid.uuid4().hex[:10]}"
+    admin = KafkaAdminClient(bootstrap_servers=servers())
+    try:
+        admin.create_topics([NewTopic(name, partitions, 1), NewTopic(name + ".dlq", partitions, 1)])
+    finally:
+        admin.close()
+    return name
+
+
+def produce(topic: str, values: Iterable[bytes], key: bytes = b"k") -> None:
+    producer = KafkaProducer(bootstrap_servers=servers(), acks="all")
+    try:
+        for value in values:
+            producer.send(topic, key=key, value=value).get(timeout=10)
+    finally:
+        producer.close()
+
+
+class TopicTail:
+    """Reads back a topic's records from its current end (or its beginning) onwards."""
+
+    def __init__(self, topic: str, from_beginning: bool = False) -> None:
+        self.topic = topic
+        consumer = KafkaConsumer(bootstrap_servers=servers(), enable_auto_commit=False)
+        try:
+            self.partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            assert self.partitions, f"topic {topic} does not exist"
+            offsets = consumer.beginning_offsets if from_beginning else consumer.end_offsets
+            self.start = offsets(self.partitions)
+        finally:
+            consumer.close()
+
+    def records(self, keep: Callable[[Event], bool], timeout: float = 20.0) -> list[dict]:
+        """Records since the start point whose event passes ``keep``, in the Lambda Kafka record shape."""
+        consumer = KafkaConsumer(bootstrap_servers=servers(), enable_auto_commit=False)
+        try:
+            consumer.assign(self.partitions)
+            for partition in self.partitions:
+                consumer.seek(partition, self.start[partition])
+            ends = consumer.end_offsets(self.partitions)
+            found = []
+            deadline = time.monotonic() + timeout
+            while any(consumer.position(p) < ends[p] for p in self.partitions):
+                assert time.monotonic() < deadline, f"timed out reading {self.topic}"
+                for batch in consumer.poll(timeout_ms=500).values():
+                    for r in batch:
+                        if r.offset >= ends[TopicPartition(r.topic, r.partition)] or not keep(Event.from_json(r.value)):
+                            continue
+                        headers = r.headers or ()
+                        found.append(kafka_record(r.topic, r.partition, r.offset, r.value, r.key, headers, r.timestamp))
+            return found
+        finally:
+            consumer.close()
 
 
 def topic_records(topic: str, keep: Callable[[Event], bool], timeout: float = 20.0) -> list[dict]:
     """Every record of ``topic`` whose event passes ``keep``, in the Lambda Kafka record shape."""
-    servers = os.environ["KAFKA_BOOTSTRAP_SERVERS"].split(",")
-    consumer = KafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    return TopicTail(topic, from_beginning=True).records(keep, timeout)
+
+
+def run_until(worker: ConsumerWorker, until: Callable[[], object], timeout: float = 30) -> None:
+    """Start ``worker``, wait for ``until()``, then stop it."""
+    worker.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        records = []
-        deadline = time.monotonic() + timeout
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out reading {topic}")
-            for batch in consumer.poll(timeout_ms=500).values():
-                for record in batch:
-                    if keep(Event.from_json(record.value)):
-                        records.append(kafka_record(topic, record.partition, record.offset, record.value, record.key))
-        return records
+        wait_for(until, timeout=timeout, what="the runner to deliver")
     finally:
-        consumer.close()
+        worker.stop()
+        worker.join(timeout=10)
+
+
+def crashes_once_after_half(real: Callable, persist: Callable[[list[Event]], object]):
+    """A handler that, on its first invocation, persists half the batch with ``persist`` and then dies
+    (a container killed mid-batch); later invocations go to ``real``. Returns (handler, batch sizes seen)."""
+    invocations: list[int] = []
+
+    def handler(event, context):
+        records = kafka_records(event)
+        invocations.append(len(records))
+        if len(invocations) == 1:
+            persist([r.event() for r in records[: len(records) // 2]])
+            raise RuntimeError("container killed mid-batch")
+        return real(event, context)
+
+    return handler, invocations
