@@ -12,7 +12,6 @@ Usage: infra/with-env.sh python infra/seed.py
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gophertok.errors import Conflict
-from gophertok.media.covers import ffmpeg_path
 from gophertok.services import users, video_index, video_persistence
 from gophertok.services.publishing import Published, publish_video
+from gophertok_local import test_patterns
 
 PASSWORD = "gophertok-demo"
 DEMO_USERS = ("demo_alice", "demo_bob", "demo_carol", "demo_dave")
@@ -63,38 +62,15 @@ def clips(users: int = len(DEMO_USERS)) -> list[Clip]:
 
 def render(clip: Clip, directory: Path) -> bytes:
     """The clip as a small H.264 MP4."""
-    separator = ":" if "=" in clip.source else "="
-    path = directory / f"clip-{clip.number}.mp4"
-    subprocess.run(
-        [
-            ffmpeg_path(),
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"{clip.source}{separator}size={SIZE}:rate={RATE}",
-            "-t",
-            str(SECONDS),
-            "-vf",
-            f"hue=h={clip.hue}:s=1.3,format=yuv420p",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "32",
-            "-movflags",
-            "+faststart",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
+    return test_patterns.render(
+        clip.source,
+        directory / f"clip-{clip.number}.mp4",
+        size=SIZE,
+        rate=RATE,
+        seconds=SECONDS,
+        filters=f"hue=h={clip.hue}:s=1.3,format=yuv420p",
+        extra=("-movflags", "+faststart"),
     )
-    return path.read_bytes()
 
 
 def demo_user(username: str) -> int:
