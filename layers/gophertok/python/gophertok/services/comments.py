@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gophertok import ids, keys
+from gophertok import ids, keys, metrics
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -167,6 +167,7 @@ def add_comment(user_id: int, video_id: int, text: str | None) -> dict[str, Any]
     except Unavailable:
         _withdraw(row, key)
         raise
+    metrics.count("Comments")
     return _comment_object(row, users.get_user(user_id, user_id))
 
 

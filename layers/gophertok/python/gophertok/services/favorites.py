@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gophertok import keys
+from gophertok import keys, metrics
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -124,6 +124,7 @@ def set_favorite(user_id: int, video_id: int, liked: bool) -> bool:
         if _change(user_id, video.id, not liked) is not None:
             _count(user_id, video, -delta)
         raise
+    metrics.count("Likes" if liked else "Unlikes")
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gophertok import ids, logs
+from gophertok import ids, logs, metrics
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.errors import InvalidInput, Unavailable
@@ -53,6 +53,7 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     except Unavailable:
         conversations.remove(message)
         raise
+    metrics.count("Messages")
     return message
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gophertok import ids, logs
+from gophertok import ids, logs, metrics
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -83,6 +83,7 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
             _add_edge(following_key, followers_key, follower_id, followee_id, previous)
         read_model.adjust_user_stats([(follower_id, "follow_count", -delta), (followee_id, "follower_count", -delta)])
         raise
+    metrics.count("Follows" if following else "Unfollows")
     return True
 
 
