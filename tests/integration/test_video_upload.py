@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from gophertok import keys
+from gophertok import keys, registry
 from gophertok.config import get_settings
 from gophertok.registry import UPLOADS_PREFIX
 from gophertok_local.events import sqs_event, sqs_record
@@ -169,3 +169,24 @@ def test_a_notification_for_an_unknown_upload_is_dropped_without_retries(s3):
     body = json.dumps({"not": "an s3 event"})
     arn = "arn:aws:sqs:us-east-1:000000000000:gophertok-media-uploads"
     assert invoke("video_ingest", sqs_event([sqs_record(receive_message_like(body), arn)])) == {"batchItemFailures": []}
+
+
+def test_the_emulator_has_the_upload_queue_its_dead_letters_notification_and_parameters(s3):
+    from support.aws import emulator_session, sqs_client
+
+    sqs = sqs_client()
+    url = sqs.get_queue_url(QueueName=registry.Queues.MEDIA_UPLOADS)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(":" + registry.Queues.MEDIA_UPLOADS + "-dlq")
+    assert int(redrive["maxReceiveCount"]) == 5
+    notifications = s3.get_bucket_notification_configuration(Bucket=get_settings().media_bucket)
+    (queue,) = notifications["QueueConfigurations"]
+    assert queue["QueueArn"] == attributes["QueueArn"]
+    assert {"Name": "Prefix", "Value": UPLOADS_PREFIX} in [
+        {"Name": rule["Name"].capitalize(), "Value": rule["Value"]} for rule in queue["Filter"]["Key"]["FilterRules"]
+    ]
+    ssm = emulator_session().client("ssm")
+    stage = get_settings().stage
+    names = {p["Name"] for p in ssm.get_parameters_by_path(Path=f"/gophertok/{stage}/")["Parameters"]}
+    assert f"/gophertok/{stage}/uploads-queue" in names and f"/gophertok/{stage}/media-bucket" in names
