@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from gophertok.config import get_settings
 from gophertok.logs import get_logger, setup_logging
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import LambdaContext, load_handler
+from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.kafka_runner")
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -212,18 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
     logging.getLogger("kafka").setLevel(logging.ERROR)
     workers = workers_for_registry(settings.kafka_servers, set(args.only) if args.only else None)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    for worker in workers:
-        worker.start()
-    while not stop.is_set() and all(worker.is_alive() for worker in workers):
-        stop.wait(0.5)
-    for worker in workers:
-        worker.stop()
-    for worker in workers:
-        worker.join(timeout=10)
-    return 0 if stop.is_set() else 1
+    return run_until_signalled(workers)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from gophertok.config import get_settings
 from gophertok.logs import get_logger, setup_logging
 from gophertok_local.events import sqs_event, sqs_record
 from gophertok_local.functions import LambdaContext, load_handler
+from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.sqs_runner")
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -157,18 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("AWS_ENDPOINT_URL"):
         log.warning("AWS_ENDPOINT_URL is not set: polling the real AWS account's queues")
     workers = workers_for_registry(set(args.only) if args.only else None)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    for worker in workers:
-        worker.start()
-    while not stop.is_set() and all(worker.is_alive() for worker in workers):
-        stop.wait(0.5)
-    for worker in workers:
-        worker.stop()
-    for worker in workers:
-        worker.join(timeout=10)
-    return 0 if stop.is_set() else 1
+    return run_until_signalled(workers)
 
 
 if __name__ == "__main__":
