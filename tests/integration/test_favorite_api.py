@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gophertok.auth.tokens import issue_token
-from support.douyin import DouyinClient
+from support.douyin import DouyinClient, user_info
 from support.interactions import (
     favorite_rows,
     forget_in_redis,
     like,
     liked_ids,
     make_video,
-    user_info,
     wait_for_profiles,
 )
 from support.polling import wait_for

@@ -14,8 +14,8 @@ from gophertok.services.favorites import FAVORITE_CHANGED, persist_favorite_even
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke, load_handler
 from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
-from support.douyin import DouyinClient
-from support.interactions import favorite_rows, like, liked_ids, make_video, user_info
+from support.douyin import DouyinClient, user_info
+from support.interactions import favorite_rows, like, liked_ids, make_video
 from support.kafka_topics import TopicTail, crashes_once_after_half, create_test_topic, produce, run_until
 from support.kafka_topics import servers as kafka_servers
 from support.polling import wait_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from support.clips import clip
-from support.douyin import DouyinClient
-from support.interactions import comment, like, user_info
+from support.douyin import DouyinClient, user_info
+from support.interactions import comment, like
 
 
 def _publish(client: DouyinClient, account) -> int:

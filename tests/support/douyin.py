@@ -61,3 +61,10 @@ class DouyinClient:
         body = self.call("POST", "/douyin/user/register/", params={"username": username, "password": password})
         assert body["status_code"] == 0, body
         return Account(body["user_id"], body["token"], username, password)
+
+
+def user_info(client: DouyinClient, viewer: Account, user_id: int) -> dict[str, Any]:
+    """GET /douyin/user/ as ``viewer``; asserts success and returns the User."""
+    body = client.call("GET", "/douyin/user/", params={"token": viewer.token, "user_id": user_id})
+    assert body["status_code"] == 0, body
+    return body["user"]

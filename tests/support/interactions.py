@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 
 from gophertok import ids, keys
-from support.douyin import Account, DouyinClient
+from support.douyin import Account, DouyinClient, user_info
 from support.polling import wait_for
 
 
@@ -44,12 +44,6 @@ def liked_ids(client: DouyinClient, viewer: Account, user_id: int | None = None)
     body = client.call("GET", "/douyin/favorite/list/", params=params)
     assert body["status_code"] == 0, body
     return [video["id"] for video in body["video_list"]]
-
-
-def user_info(client: DouyinClient, viewer: Account, user_id: int) -> dict:
-    body = client.call("GET", "/douyin/user/", params={"token": viewer.token, "user_id": user_id})
-    assert body["status_code"] == 0, body
-    return body["user"]
 
 
 def comment(client: DouyinClient, account: Account, video_id: int, text: str) -> dict:

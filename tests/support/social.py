@@ -7,7 +7,7 @@ from typing import Any
 
 from gophertok_local.events import http_event
 from gophertok_local.functions import invoke
-from support.douyin import Account, DouyinClient
+from support.douyin import Account, DouyinClient, user_info
 from support.polling import unique_name
 
 FOLLOW, UNFOLLOW = 1, 2
@@ -42,9 +42,7 @@ def ids(users: list[dict[str, Any]]) -> list[int]:
 
 
 def profile(client: DouyinClient, viewer: Account, user: Account) -> dict[str, Any]:
-    body = client.call("GET", "/douyin/user/", params={"token": viewer.token, "user_id": user.user_id})
-    assert body["status_code"] == 0, body
-    return body["user"]
+    return user_info(client, viewer, user.user_id)
 
 
 def send(client: DouyinClient, sender: Account, receiver: Account, content: str) -> None:
