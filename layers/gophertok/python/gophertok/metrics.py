@@ -70,5 +70,11 @@ def emit(
 
 
 def count(name: str, value: float = 1, function: str | None = None, **properties: object) -> None:
-    """A business counter (registrations, uploads, likes, ...) for the current function."""
-    emit({name: (value, COUNT)}, {"function": function or str(logs.current("function") or "unknown")}, properties)
+    """A business counter (registrations, uploads, likes, ...) for the current function.
+
+    Outside a function invocation (scripts such as ``make seed``) there is nothing to attribute it to,
+    so nothing is emitted.
+    """
+    function = function or logs.current("function")
+    if function:
+        emit({name: (value, COUNT)}, {"function": str(function)}, properties)
