@@ -8,7 +8,7 @@ Two figures, both against the real local MySQL:
 The rows it writes use video ids of its own and are deleted afterwards. Not part of the test suite.
 
 Run with the stack's environment, e.g.:
-    PYTHONPATH=layers/gophertok/python:infra .venv/bin/python bench/favorite_consumer_throughput.py
+    infra/with-env.sh .venv/bin/python bench/favorite_consumer_throughput.py
 """
 
 from __future__ import annotations
