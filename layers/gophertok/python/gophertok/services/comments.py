@@ -119,20 +119,12 @@ def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
     return found
 
 
+_LIVE_COMMENTS_SQL = "SELECT id AS member, created_at AS score FROM comments WHERE video_id = %s AND deleted_at IS NULL"
+
+
 def ensure_video_comments(video_id: int) -> str:
     """The video's comment ZSET key, rebuilt from MySQL's live comments if it is missing."""
-    key = keys.video_comments(video_id)
-    redis = get_redis()
-    if redis.exists(key):
-        return key
-    rows = get_database().query(
-        "SELECT id, created_at FROM comments WHERE video_id = %s AND deleted_at IS NULL", (video_id,)
-    )
-    mapping = {str(row["id"]): int(row["created_at"]) for row in rows}
-    mapping[keys.SENTINEL] = 0
-    # NX keeps members a concurrent writer added between our read and this write.
-    redis.zadd(key, mapping, nx=True)
-    return key
+    return read_model.ensure_zset(keys.video_comments(video_id), _LIVE_COMMENTS_SQL, video_id)
 
 
 # Use cases -------------------------------------------------------------------------------------

@@ -120,35 +120,30 @@ _FOLLOWERS_SQL = (
 _LIKES_SQL = "SELECT video_id AS member, liked_at AS score FROM favorites WHERE user_id = %s AND liked = 1"
 
 
-def _ensure_zset(key: str, sql: str, owner: int) -> None:
+def ensure_zset(key: str, sql: str, owner: int) -> str:
+    """Rebuild the id ZSET ``key`` from ``sql`` (selecting ``member`` and ``score`` for ``owner``) when it
+    is missing; returns ``key``. The SENTINEL marks it loaded even when empty."""
     redis = get_redis()
     if redis.exists(key):
-        return
+        return key
     rows = get_database().query(sql, (owner,))
     mapping = {str(row["member"]): int(row["score"]) for row in rows}
     mapping[keys.SENTINEL] = 0
-    pipe = redis.pipeline(transaction=False)
     # NX keeps members a concurrent writer added between our read and this write.
-    pipe.zadd(key, mapping, nx=True)
-    pipe.execute()
+    redis.zadd(key, mapping, nx=True)
+    return key
 
 
 def ensure_following(user_id: int) -> str:
-    key = keys.user_following(user_id)
-    _ensure_zset(key, _FOLLOWING_SQL, user_id)
-    return key
+    return ensure_zset(keys.user_following(user_id), _FOLLOWING_SQL, user_id)
 
 
 def ensure_followers(user_id: int) -> str:
-    key = keys.user_followers(user_id)
-    _ensure_zset(key, _FOLLOWERS_SQL, user_id)
-    return key
+    return ensure_zset(keys.user_followers(user_id), _FOLLOWERS_SQL, user_id)
 
 
 def ensure_likes(user_id: int) -> str:
-    key = keys.user_likes(user_id)
-    _ensure_zset(key, _LIKES_SQL, user_id)
-    return key
+    return ensure_zset(keys.user_likes(user_id), _LIKES_SQL, user_id)
 
 
 def _flags(
