@@ -53,22 +53,6 @@ def put_object(key: str, data: bytes, content_type: str) -> None:
             raise Unavailable("media storage is unavailable, please retry") from exc
 
 
-def object_exists(key: str) -> bool:
-    settings = get_settings()
-    from botocore.exceptions import ClientError
-
-    with tracing.subsegment("s3", operation="HeadObject"):
-        try:
-            _client().head_object(Bucket=settings.media_bucket, Key=key)
-            return True
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return False
-            raise Unavailable("media storage is unavailable, please retry") from exc
-        except _storage_errors() as exc:
-            raise Unavailable("media storage is unavailable, please retry") from exc
-
-
 def delete_object(key: str) -> None:
     settings = get_settings()
     with tracing.subsegment("s3", operation="DeleteObject"):
@@ -131,3 +115,7 @@ def presigned_put_url(key: str, content_type: str, content_length: int, expires_
 
 def public_url(key: str) -> str:
     return f"{get_settings().media_base_url}/{key}" if key else ""
+
+
+def object_exists(key: str) -> bool:
+    return head_object(key) is not None
