@@ -44,6 +44,7 @@ def test_template_routes_are_the_registry_routes_with_and_without_trailing_slash
     for route in registry.ROUTES:
         expected.add((route.method, route.path, route.function))
         expected.add((route.method, route.path + "/", route.function))
+    expected.add(("ANY", "$default", registry.FALLBACK_FUNCTION))
     assert _template_routes(template) == expected
 
 

@@ -101,6 +101,7 @@ def test_each_translated_route_invokes_the_registry_function(translated):
             (function,) = re.findall(r"\$\{(\w+)\.Arn\}", uri)
             routes.add((method.upper(), path, folders[function]))
     expected = {(r.method, r.path + slash, r.function) for r in registry.ROUTES for slash in ("", "/")}
+    expected.add(("X-AMAZON-APIGATEWAY-ANY-METHOD", "$default", registry.FALLBACK_FUNCTION))
     assert routes == expected
     permissions = of_type(translated, "AWS::Lambda::Permission").values()
     allowed = {p["Properties"]["FunctionName"]["Ref"] for p in permissions}

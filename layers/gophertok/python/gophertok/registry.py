@@ -85,9 +85,23 @@ CONSUMERS: tuple[Consumer, ...] = (
 
 QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (QueueConsumer("video_ingest", Queues.MEDIA_UPLOADS, batch_size=5),)
 
+FALLBACK_FUNCTION = "not_found"
+"""Serves every request no route matches (API Gateway's ``$default`` route; the local API does the same)."""
+
+
+def canonical_path(path: str) -> str:
+    """``path`` as ROUTES spell it: without the trailing slash (``/`` stays ``/``)."""
+    return path.rstrip("/") or "/"
+
+
+def methods_for(path: str) -> list[str]:
+    """The methods ROUTES serve at ``path`` (trailing slash optional); empty for an unknown path."""
+    wanted = canonical_path(path)
+    return sorted({route.method for route in ROUTES if route.path == wanted})
+
 
 def http_functions() -> list[str]:
-    return sorted({route.function for route in ROUTES})
+    return sorted({route.function for route in ROUTES} | {FALLBACK_FUNCTION})
 
 
 def consumer_functions() -> list[str]:
