@@ -31,6 +31,7 @@ class Settings:
     mysql_password: str
     mysql_database: str
     mysql_connect_timeout: float
+    mysql_read_timeout: float
     mysql_secret_id: str
     redis_url: str
     redis_cluster: bool
@@ -76,6 +77,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "mysql_password": env.get("MYSQL_PASSWORD", ""),
         "mysql_database": get("MYSQL_DATABASE", "gophertok"),
         "mysql_connect_timeout": number("MYSQL_CONNECT_TIMEOUT", "3", float),
+        "mysql_read_timeout": number("MYSQL_READ_TIMEOUT", "10", float),
         "mysql_secret_id": get("MYSQL_SECRET_ID", ""),
         "redis_url": get("REDIS_URL", "redis://127.0.0.1:6380/0"),
         "redis_cluster": _flag(get("REDIS_CLUSTER", "false")),

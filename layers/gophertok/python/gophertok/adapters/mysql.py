@@ -1,14 +1,17 @@
 """MySQL access through one pymysql connection per container, reused across invocations.
 
 Lambda freezes containers between invocations, so the connection may be dead when the next one
-arrives; a statement that fails with "connection lost" outside a transaction is retried once on a
-fresh connection. Driver errors leave this module as ``Unavailable`` or ``DuplicateKey``.
+arrives: a connection idle for longer than IDLE_PING_SECONDS is pinged (and reopened) before use, and a
+statement that could not even be sent is retried once on a fresh connection. A statement that was sent and
+then lost (a read timeout, the server going away mid-query) is never re-sent: it may still be running, or
+have committed, on the server. Driver errors leave this module as ``Unavailable`` or ``DuplicateKey``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -19,8 +22,9 @@ from gophertok import tracing
 from gophertok.config import Settings, get_settings
 from gophertok.errors import Unavailable
 
-_CONNECTION_LOST = {0, 2006, 2013, 2014, 2045, 2055}
+_NOT_SENT = {2006, 2055}  # server gone / lost before the statement reached it: safe to send again
 _DUPLICATE_ENTRY = 1062
+IDLE_PING_SECONDS = 10.0
 
 
 class DuplicateKey(Exception):
@@ -43,6 +47,7 @@ class Database:
         self._conn: pymysql.connections.Connection | None = None
         self._lock = threading.RLock()
         self._in_transaction = False
+        self._last_used = 0.0
         self.statements = 0
 
     def _connect(self) -> pymysql.connections.Connection:
@@ -58,16 +63,22 @@ class Database:
                 charset="utf8mb4",
                 autocommit=True,
                 connect_timeout=settings.mysql_connect_timeout,
-                read_timeout=10,
-                write_timeout=10,
+                read_timeout=settings.mysql_read_timeout,
+                write_timeout=settings.mysql_read_timeout,
                 cursorclass=pymysql.cursors.DictCursor,
             )
         except pymysql.err.MySQLError as exc:
             raise Unavailable("the database is unavailable, please retry") from exc
 
     def connection(self) -> pymysql.connections.Connection:
+        if self._conn is not None and self._conn.open and time.monotonic() - self._last_used > IDLE_PING_SECONDS:
+            try:
+                self._conn.ping(reconnect=False)  # a frozen container's connection may be long dead
+            except pymysql.err.MySQLError:
+                self.close()
         if self._conn is None or not self._conn.open:
             self._conn = self._connect()
+        self._last_used = time.monotonic()
         return self._conn
 
     def close(self) -> None:
@@ -90,12 +101,12 @@ class Database:
                     raise DuplicateKey(str(exc.args[1] if len(exc.args) > 1 else exc)) from exc
                 raise
             except pymysql.err.OperationalError as exc:
-                lost = bool(exc.args) and exc.args[0] in _CONNECTION_LOST
+                not_sent = bool(exc.args) and exc.args[0] in _NOT_SENT
                 self.close()
-                if lost and attempt + 1 < attempts:
+                if not_sent and attempt + 1 < attempts:
                     continue
                 raise Unavailable("the database is unavailable, please retry") from exc
-            except pymysql.err.InterfaceError as exc:
+            except pymysql.err.InterfaceError as exc:  # the connection was already closed: nothing was sent
                 self.close()
                 if attempt + 1 < attempts:
                     continue
