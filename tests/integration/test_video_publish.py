@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 
 import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
-from gophertok import keys
+from gophertok import ids, keys
 from gophertok.config import get_settings
 from gophertok.events import Event
 from gophertok.registry import Topics
+from gophertok.services import videos
 from gophertok_local.events import http_event, kafka_event, kafka_record
 from gophertok_local.functions import invoke
 from support.clips import clip
@@ -333,3 +335,14 @@ def test_the_consumer_persists_a_batch_with_a_fixed_number_of_sql_statements(cli
             "GET", "/douyin/publish/list/", params={"token": client.register().token, "user_id": author_id}
         )
         assert len(listed["video_list"]) == 5
+
+
+def test_a_video_is_dated_by_its_own_id_never_ahead_of_the_clock(client):
+    # No shared clock key hands out one millisecond per video (that capped publishes at 1,000/s and, above it,
+    # dated videos in the future, out of the feed): a video's created_at is the millisecond its id was made in.
+    account = client.register()
+    assert publish(client, account.token, unique_clip(), title="dated")["status_code"] == 0
+    answered_at = int(time.time() * 1000)
+    [video] = publish_list(client, account.token, account.user_id)
+    row = videos.load_videos([video["id"]])[video["id"]]
+    assert row.created_at == ids.timestamp_ms(video["id"]) <= answered_at

@@ -64,9 +64,6 @@ VIDEO_FEED = f"{PREFIX}videos:feed"
 """ZSET video id -> created_at ms: the newest videos of everyone. Its SENTINEL's score is the floor:
 the set holds every video created at or after it (older ones are read from MySQL)."""
 
-VIDEO_CLOCK = f"{PREFIX}videos:clock"
-"""STRING: the last created_at ms handed out, so that no two published videos share a millisecond."""
-
 
 def user_videos(user_id: int) -> str:
     """ZSET video id -> created_at ms (+ SENTINEL): the videos ``user_id`` published."""
