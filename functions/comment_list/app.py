@@ -2,6 +2,7 @@
 
 from gophertok.auth.session import optional_user
 from gophertok.http import Request, http_endpoint
+from gophertok.paging import requested_cursor
 from gophertok.services import comments
 
 
@@ -9,4 +10,5 @@ from gophertok.services import comments
 def handler(request: Request) -> dict:
     viewer_id = optional_user(request)
     video_id = request.integer("video_id", minimum=1)
-    return {"comment_list": comments.list_comments(video_id, viewer_id)}
+    items, next_cursor = comments.list_comments(video_id, viewer_id, requested_cursor(request.params))
+    return {"comment_list": items, "next_cursor": next_cursor}

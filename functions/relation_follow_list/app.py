@@ -2,6 +2,7 @@
 
 from gophertok.auth.session import require_user
 from gophertok.http import Request, http_endpoint
+from gophertok.paging import requested_cursor
 from gophertok.services import relation_lists
 
 
@@ -9,4 +10,5 @@ from gophertok.services import relation_lists
 def handler(request: Request) -> dict:
     viewer_id = require_user(request)
     user_id = request.integer("user_id", required=False, minimum=1)
-    return {"user_list": relation_lists.follow_list(viewer_id, user_id)}
+    items, next_cursor = relation_lists.follow_list(viewer_id, user_id, requested_cursor(request.params))
+    return {"user_list": items, "next_cursor": next_cursor}

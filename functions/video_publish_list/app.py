@@ -2,6 +2,7 @@
 
 from gophertok.auth.session import require_user
 from gophertok.http import Request, http_endpoint
+from gophertok.paging import requested_cursor
 from gophertok.services.publish_list import list_published
 
 
@@ -9,4 +10,5 @@ from gophertok.services.publish_list import list_published
 def handler(request: Request) -> dict:
     viewer_id = require_user(request)
     user_id = request.integer("user_id", required=False, minimum=1) or viewer_id
-    return {"video_list": list_published(user_id, viewer_id)}
+    items, next_cursor = list_published(user_id, viewer_id, requested_cursor(request.params))
+    return {"video_list": items, "next_cursor": next_cursor}

@@ -38,6 +38,12 @@ def user_followers(user_id: int) -> str:
     return f"{PREFIX}user:{user_id}:followers"
 
 
+def user_friends(user_id: int) -> str:
+    """ZSET friend id -> since ms (+ SENTINEL): mutual follows of ``user_id``; since is the later of the two
+    follows. Kept in step by relation changes (only while loaded), rebuilt from MySQL when missing."""
+    return f"{PREFIX}user:{user_id}:friends"
+
+
 def user_likes(user_id: int) -> str:
     """ZSET video id -> liked_at ms (+ SENTINEL): the videos ``user_id`` likes."""
     return f"{PREFIX}user:{user_id}:likes"

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gophertok import ids, keys, metrics
+from gophertok import ids, keys, metrics, paging
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -30,7 +30,7 @@ ADD, DELETE = 1, 2
 COMMENT_ADDED = "comment.added"
 COMMENT_DELETED = "comment.deleted"
 TEXT_MAX = 500
-LIST_LIMIT = 500  # the contract has no paging; the newest comments first
+PAGE_SIZE = 200  # 200 comments of TEXT_MAX four-byte characters and their authors stay under 1 MB
 ROW_TTL_SECONDS = 7 * 24 * 3600
 
 _COLUMNS = "id, video_id, user_id, content, created_at, deleted_at"
@@ -199,17 +199,19 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
         raise
 
 
-def list_comments(video_id: int, viewer_id: int | None) -> list[dict[str, Any]]:
-    """Comment objects of ``video_id``, newest first (at most LIST_LIMIT); NotFound for an unknown video.
+def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
+    """Comment objects of ``video_id``, newest first, one page after ``cursor``; NotFound for an unknown video.
 
     Users are full User objects seen by ``viewer_id``; ``create_date`` is ``MM-DD`` in UTC.
     """
     videos.require_video(video_id)
-    comment_ids = read_model.zset_page(ensure_video_comments(video_id), 0, LIST_LIMIT - 1)
-    rows = load_comments(comment_ids)
-    live = [rows[i] for i in comment_ids if i in rows and rows[i].deleted_at is None]
+    page = paging.newest_first(
+        keys.video_comments(video_id), cursor, PAGE_SIZE, rebuild=lambda: ensure_video_comments(video_id)
+    )
+    rows = load_comments(page.ids)
+    live = [rows[i] for i in page.ids if i in rows and rows[i].deleted_at is None]
     authors = users.user_objects({row.user_id for row in live}, viewer_id)
-    return [_comment_object(row, authors[row.user_id]) for row in live if row.user_id in authors]
+    return [_comment_object(row, authors[row.user_id]) for row in live if row.user_id in authors], page.next_cursor
 
 
 # Persistence (comment_consumer) ----------------------------------------------------------------

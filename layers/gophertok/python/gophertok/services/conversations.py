@@ -1,10 +1,15 @@
-"""The chat read model: one Redis ZSET per conversation, rebuilt from MySQL when it is missing.
+"""The chat read model: one Redis ZSET per conversation, holding its newest messages.
 
 Members are the message JSON without its time; the score is ``create_time`` in ms. Appending
 allocates a ``create_time`` strictly greater than the newest one of that conversation, atomically in
 Redis, so no two messages of a conversation share a millisecond: score order is send order, and a
 poll for "newer than t" can neither skip nor repeat a message. The newest member is the pair's last
 message, which the friend list shows.
+
+A conversation is loaded from MySQL with only its newest messages: the SENTINEL's score is the *floor*,
+and the ZSET holds every message created at or after it (0: the whole conversation). Older messages are
+read from MySQL with queries anchored on the pair's index, so a chat with 10,000 messages costs what one
+with 200 does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from gophertok import keys
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
+from gophertok.services import read_model
 
 Pair = tuple[int, int]
 
@@ -30,13 +36,6 @@ local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[1], at, ARGV[2])
 return at
-"""
-
-# KEYS[1] conversation; ARGV score, member pairs. Adds only to a loaded conversation, so a
-# consumer never creates a partial one.
-_ADD_IF_LOADED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('ZADD', KEYS[1], unpack(ARGV))
 """
 
 
@@ -93,7 +92,7 @@ def append(from_user_id: int, to_user_id: int, message_id: int, content: str) ->
         created = script(keys=[key], args=[int(time.time() * 1000), draft.member()], client=redis)
         if created is not None:
             return Message(message_id, from_user_id, to_user_id, content, int(created))
-        ensure([draft.pair])
+        ensure([draft.pair], depth=1)
     raise RuntimeError(f"conversation {key} vanished while appending")  # Redis flushed in a loop
 
 
@@ -102,35 +101,82 @@ def remove(message: Message) -> None:
     get_redis().zrem(keys.conversation(message.from_user_id, message.to_user_id), message.member())
 
 
-def read_after(user_a: int, user_b: int, after_ms: int) -> list[Message] | None:
-    """Messages of the pair with ``create_time`` > ``after_ms``, oldest first; None if not loaded.
-
-    One Redis round trip, whatever the answer.
-    """
+def read_after(user_a: int, user_b: int, after_ms: int, limit: int) -> list[Message] | None:
+    """Up to ``limit`` messages of the pair with ``create_time`` > ``after_ms``, oldest first; None if the
+    conversation is not loaded. One Redis round trip when ``after_ms`` is at or above the floor."""
     key = keys.conversation(user_a, user_b)
     pipe = get_redis().pipeline(transaction=False)
-    pipe.exists(key)
-    pipe.zrangebyscore(key, f"({int(after_ms)}", "+inf", withscores=True)
-    loaded, rows = pipe.execute()
-    if not loaded:
+    pipe.zscore(key, keys.SENTINEL)
+    pipe.zrangebyscore(key, f"({int(after_ms)}", "+inf", start=0, num=limit + 1, withscores=True)
+    floor, rows = pipe.execute()
+    if floor is None:
         return None
-    return [Message.from_member(member, score) for member, score in rows if member != keys.SENTINEL]
+    found = _above_floor(rows, int(floor))
+    if after_ms + 1 < floor:  # the messages between after_ms and the floor are only in MySQL
+        found = _stored_between(pair_of(user_a, user_b), after_ms, int(floor), limit) + found
+    return found[:limit]
+
+
+def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple[list[Message], bool] | None:
+    """The newest ``limit`` messages of the pair created before ``before_ms`` (None: up to now), newest
+    first, and whether older ones exist; None if the conversation is not loaded."""
+    key = keys.conversation(user_a, user_b)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zscore(key, keys.SENTINEL)
+    upper = "+inf" if before_ms is None else f"({int(before_ms)}"
+    pipe.zrevrangebyscore(key, upper, "-inf", start=0, num=limit + 2, withscores=True)
+    floor, rows = pipe.execute()
+    if floor is None:
+        return None
+    found = list(reversed(_above_floor(rows, int(floor))))
+    if len(found) <= limit and floor:
+        below = int(floor) if before_ms is None else min(int(floor), int(before_ms))
+        older = _stored_newest([pair_of(user_a, user_b)], limit + 1 - len(found), below).get(
+            pair_of(user_a, user_b), []
+        )
+        if before_ms is None:
+            _deepen(key, older[: limit - len(found)], complete=len(older) <= limit - len(found))
+        found += older
+    return found[:limit], len(found) > limit
+
+
+def _above_floor(rows: list[tuple[str, float]], floor: int) -> list[Message]:
+    """Messages of a ZSET read, oldest first; entries below the floor (a consumer's late re-add) are skipped
+    because MySQL is read for that range."""
+    return sorted(
+        (Message.from_member(member, score) for member, score in rows if member != keys.SENTINEL and score >= floor),
+        key=lambda message: message.create_time,
+    )
+
+
+def _deepen(key: str, older: list[Message], complete: bool) -> None:
+    """Add ``older`` (newest first) below the floor and lower the floor to the oldest of them (0 when the
+    conversation is now complete), in one transaction."""
+    if not older and not complete:
+        return
+    new_floor = 0 if complete else older[-1].create_time
+    pipe = get_redis().pipeline(transaction=True)
+    if older:
+        pipe.zadd(key, {message.member(): message.create_time for message in older}, nx=True)
+    pipe.zadd(key, {keys.SENTINEL: new_floor}, xx=True, lt=True)  # only ever lowers the floor
+    pipe.execute()
 
 
 def last_messages(owner_id: int, others: Iterable[int]) -> dict[int, Message | None]:
     """The newest message between ``owner_id`` and each of ``others`` (None if they never chatted).
 
-    One pipelined round trip when every conversation is loaded; missing ones are rebuilt together.
+    One pipelined round trip when every conversation is loaded; missing ones are loaded together, with
+    their newest message only.
     """
     others = list(dict.fromkeys(int(o) for o in others))
     if not others:
         return {}
-    newest = _newest_members(owner_id, others)
-    missing = [other for other in others if other not in newest]
+    newest_found = _newest_members(owner_id, others)
+    missing = [other for other in others if other not in newest_found]
     if missing:
-        ensure([pair_of(owner_id, other) for other in missing])
-        newest.update(_newest_members(owner_id, missing))
-    return {other: newest.get(other) for other in others}
+        ensure([pair_of(owner_id, other) for other in missing], depth=1)
+        newest_found.update(_newest_members(owner_id, missing))
+    return {other: newest_found.get(other) for other in others}
 
 
 def _newest_members(owner_id: int, others: list[int]) -> dict[int, Message | None]:
@@ -146,8 +192,9 @@ def _newest_members(owner_id: int, others: list[int]) -> dict[int, Message | Non
     return found
 
 
-def ensure(pairs: Iterable[Pair]) -> None:
-    """Load the conversations of ``pairs`` that are not in Redis from MySQL (one query for all)."""
+def ensure(pairs: Iterable[Pair], depth: int) -> None:
+    """Load the conversations of ``pairs`` that are not in Redis, each with its newest ``depth`` messages
+    (one query for all pairs)."""
     wanted = list(dict.fromkeys(pair_of(*pair) for pair in pairs))
     if not wanted:
         return
@@ -158,34 +205,66 @@ def ensure(pairs: Iterable[Pair]) -> None:
     missing = [pair for pair, loaded in zip(wanted, pipe.execute(), strict=True) if not loaded]
     if not missing:
         return
-    history = load_history(missing)
+    history = _stored_newest(missing, depth)
     pipe = redis.pipeline(transaction=False)
     for pair in missing:
-        mapping = {message.member(): message.create_time for message in history.get(pair, [])}
-        mapping[keys.SENTINEL] = 0
+        loaded = history.get(pair, [])
+        mapping = {message.member(): message.create_time for message in loaded}
+        mapping[keys.SENTINEL] = loaded[-1].create_time if len(loaded) >= depth else 0
         # NX: members a concurrent writer added meanwhile keep their score.
         pipe.zadd(keys.conversation(*pair), mapping, nx=True)
     pipe.execute()
 
 
-def load_history(pairs: list[Pair]) -> dict[Pair, list[Message]]:
-    """Every stored message of each pair, oldest first, in one query."""
-    condition = " OR ".join(["(from_user_id = %s AND to_user_id = %s)"] * (2 * len(pairs)))
-    args: list[int] = []
+_COLUMNS = "id, from_user_id, to_user_id, content, created_at"
+
+
+def _directions(pairs: Iterable[Pair]) -> Iterable[tuple[int, int]]:
     for low, high in pairs:
-        args += [low, high, high, low]
-    rows = get_database().query(
-        "SELECT id, from_user_id, to_user_id, content, created_at FROM messages "
-        f"WHERE {condition} ORDER BY created_at, id",
-        args,
-    )
-    history: dict[Pair, list[Message]] = {}
+        yield low, high
+        yield high, low
+
+
+def _messages(rows: Iterable[dict[str, Any]]) -> dict[Pair, list[Message]]:
+    by_pair: dict[Pair, list[Message]] = {}
     for row in rows:
         message = Message(
             int(row["id"]), int(row["from_user_id"]), int(row["to_user_id"]), row["content"], int(row["created_at"])
         )
-        history.setdefault(message.pair, []).append(message)
-    return history
+        by_pair.setdefault(message.pair, []).append(message)
+    return by_pair
+
+
+def _stored_newest(pairs: list[Pair], depth: int, before_ms: int | None = None) -> dict[Pair, list[Message]]:
+    """The newest ``depth`` stored messages of each pair (before ``before_ms``), newest first.
+
+    One statement: per direction of each pair, a LIMITed range of the (from, to, created_at) index.
+    """
+    bound = "" if before_ms is None else " AND created_at < %s"
+    parts, args = [], []
+    for sender, receiver in _directions(pairs):
+        parts.append(
+            f"(SELECT {_COLUMNS} FROM messages WHERE from_user_id = %s AND to_user_id = %s{bound} "
+            "ORDER BY created_at DESC, id DESC LIMIT %s)"
+        )
+        args += [sender, receiver, *([] if before_ms is None else [before_ms]), depth]
+    found = _messages(get_database().query(" UNION ALL ".join(parts), args))
+    return {
+        pair: sorted(messages, key=lambda m: m.create_time, reverse=True)[:depth] for pair, messages in found.items()
+    }
+
+
+def _stored_between(pair: Pair, after_ms: int, below_ms: int, limit: int) -> list[Message]:
+    """Up to ``limit`` stored messages of the pair with after_ms < created_at < below_ms, oldest first."""
+    parts, args = [], []
+    for sender, receiver in _directions([pair]):
+        parts.append(
+            f"(SELECT {_COLUMNS} FROM messages WHERE from_user_id = %s AND to_user_id = %s "
+            "AND created_at > %s AND created_at < %s ORDER BY created_at, id LIMIT %s)"
+        )
+        args += [sender, receiver, after_ms, below_ms, limit]
+    found = _messages(get_database().query(" UNION ALL ".join(parts), args)).get(pair, [])
+    return sorted(found, key=lambda m: m.create_time)[:limit]
 
 
 def add_if_loaded(messages: Iterable[Message]) -> None:
@@ -197,10 +276,5 @@ def add_if_loaded(messages: Iterable[Message]) -> None:
     by_pair: dict[Pair, list[Message]] = {}
     for message in messages:
         by_pair.setdefault(message.pair, []).append(message)
-    redis = get_redis()
-    script = redis.register_script(_ADD_IF_LOADED)
     for pair, batch in by_pair.items():
-        args: list[Any] = []
-        for message in batch:
-            args += [message.create_time, message.member()]
-        script(keys=[keys.conversation(*pair)], args=args, client=redis)
+        read_model.add_if_loaded(keys.conversation(*pair), {m.member(): m.create_time for m in batch})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gophertok import keys, metrics
+from gophertok import keys, metrics, paging
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -24,7 +24,6 @@ from gophertok.services import read_model, users, videos
 
 LIKE, UNLIKE = 1, 2
 FAVORITE_CHANGED = "favorite.changed"
-LIST_LIMIT = 500  # the contract has no paging; the most recent likes first
 
 # KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike.
 # Returns {changed, version, at_ms}. Versions are Redis server microseconds, forced to increase.
@@ -133,15 +132,15 @@ def apply_favorite_action(user_id: int, video_id: int, action_type: int | None) 
     return set_favorite(user_id, video_id, liked_for_action(action_type))
 
 
-def list_liked_videos(user_id: int, viewer_id: int | None) -> list[dict]:
-    """Full Video objects ``user_id`` likes, most recent like first (at most LIST_LIMIT).
+def list_liked_videos(user_id: int, viewer_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
+    """Full Video objects ``user_id`` likes, most recent like first, one page after ``cursor``.
 
     ``is_favorite`` is the viewer's. NotFound for an unknown user.
     """
     if user_id not in users.load_profiles([user_id]):
         raise NotFound("user not found")
-    video_ids = read_model.zset_page(read_model.ensure_likes(user_id), 0, LIST_LIMIT - 1)
-    return videos.video_objects(video_ids, viewer_id)
+    page = paging.newest_first(keys.user_likes(user_id), cursor, rebuild=lambda: read_model.ensure_likes(user_id))
+    return videos.video_objects(page.ids, viewer_id), page.next_cursor
 
 
 def _latest_changes(events: Iterable[Event]) -> list[tuple[int, int, int, int, int]]:

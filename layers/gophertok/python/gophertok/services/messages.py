@@ -6,10 +6,10 @@ Sending appends to the conversation in Redis (readers see it on the very next po
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from gophertok import ids, logs, metrics
+from gophertok import ids, logs, metrics, paging
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.errors import InvalidInput, Unavailable
@@ -21,9 +21,12 @@ from gophertok.services.social_targets import require_existing_user, require_oth
 
 SEND = 1
 CONTENT_MAX = 1000
+PAGE_SIZE = 200  # 200 messages of CONTENT_MAX four-byte characters stay under 1 MB
+_POLL_WINDOW = 5 * PAGE_SIZE  # messages read per poll before keeping those sent to the viewer
 MESSAGE_SENT = "message.sent"
 
 log = logs.get_logger("gophertok.messages")
+T = TypeVar("T")
 
 
 def validate_content(content: str | None) -> str:
@@ -57,24 +60,41 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     return message
 
 
-def chat(viewer_id: int, other_id: int, pre_msg_time: int | None) -> list[dict[str, Any]]:
-    """The conversation as the client polls it, oldest first.
+def chat(
+    viewer_id: int, other_id: int, pre_msg_time: int | None, cursor: paging.Cursor | None = None
+) -> paging.Listing:
+    """The conversation as the client reads it, oldest first, and the cursor of the page before it.
 
-    ``pre_msg_time`` absent/0: every message of the pair. Otherwise only messages newer than it that
-    were sent to the viewer (the client appends what it gets without de-duplicating). A warm poll is
-    one Redis round trip and no SQL.
+    ``pre_msg_time`` > 0 (polling): messages newer than it that were sent to the viewer (the client
+    appends what it gets without de-duplicating), at most PAGE_SIZE. Otherwise the newest PAGE_SIZE
+    messages (before ``cursor`` when one is given) and a ``next_cursor`` when older ones exist. A warm poll
+    is one Redis round trip and no SQL.
     """
     if other_id == viewer_id:
         raise InvalidInput("you cannot chat with yourself")
-    after = pre_msg_time or 0
-    found = conversations.read_after(viewer_id, other_id, after)
+    if pre_msg_time:
+        polled = _loaded(
+            viewer_id, other_id, lambda: conversations.read_after(viewer_id, other_id, pre_msg_time, _POLL_WINDOW)
+        )
+        incoming = [message for message in polled if message.to_user_id == viewer_id][:PAGE_SIZE]
+        return [message.as_json() for message in incoming], ""
+    before = cursor.score if cursor else None
+    found, more = _loaded(viewer_id, other_id, lambda: conversations.newest(viewer_id, other_id, before, PAGE_SIZE))
+    oldest_first = list(reversed(found))
+    next_cursor = paging.Cursor(oldest_first[0].create_time, str(oldest_first[0].id)).encode() if more else ""
+    return [message.as_json() for message in oldest_first], next_cursor
+
+
+def _loaded(viewer_id: int, other_id: int, read: Callable[[], T | None]) -> T:
+    """``read()`` of a loaded conversation: when it is not loaded, check the other user and load it first."""
+    found = read()
     if found is None:
         require_existing_user(other_id)
-        conversations.ensure([(viewer_id, other_id)])
-        found = conversations.read_after(viewer_id, other_id, after) or []
-    if after:
-        found = [message for message in found if message.to_user_id == viewer_id]
-    return [message.as_json() for message in found]
+        conversations.ensure([(viewer_id, other_id)], depth=PAGE_SIZE)
+        found = read()
+    if found is None:
+        raise Unavailable()  # flushed again between loading and reading
+    return found
 
 
 def message_event_data(message: Message) -> dict[str, Any]:

@@ -28,6 +28,7 @@ VIDEO_PUBLISHED = "video.published"
 TITLE_MAX = 100
 MIB = 1024 * 1024
 
+
 @dataclass(frozen=True)
 class Published:
     row: VideoRow

@@ -142,8 +142,47 @@ def ensure_followers(user_id: int) -> str:
     return ensure_zset(keys.user_followers(user_id), _FOLLOWERS_SQL, user_id)
 
 
+def ensure_friends(user_id: int) -> str:
+    """Build the friends ZSET from the follow ZSETs when it is missing; returns its key.
+
+    Built from Redis, not MySQL: the follow ZSETs already hold the changes still on their way to MySQL.
+    """
+    key = keys.user_friends(user_id)
+    redis = get_redis()
+    if redis.exists(key):
+        return key
+    following = redis.zrange(ensure_following(user_id), 0, -1, withscores=True)
+    followers = dict(redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
+    mapping = {
+        member: int(max(score, followers[member]))
+        for member, score in following
+        if member != keys.SENTINEL and member in followers
+    }
+    mapping[keys.SENTINEL] = 0
+    redis.zadd(key, mapping, nx=True)
+    return key
+
+
 def ensure_likes(user_id: int) -> str:
     return ensure_zset(keys.user_likes(user_id), _LIKES_SQL, user_id)
+
+
+# KEYS[1] a ZSET; ARGV score, member pairs. Adds only to a loaded ZSET, so a writer never creates a partial one.
+_ADD_IF_LOADED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('ZADD', KEYS[1], unpack(ARGV))
+"""
+
+
+def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
+    """ZADD ``mapping`` (member -> score) to ``key`` only if the key exists (one script call)."""
+    if not mapping:
+        return
+    args: list[object] = []
+    for member, score in mapping.items():
+        args += [score, member]
+    redis = get_redis()
+    redis.register_script(_ADD_IF_LOADED)(keys=[key], args=args, client=redis)
 
 
 def _flags(

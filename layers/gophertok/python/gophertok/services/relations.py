@@ -18,7 +18,7 @@ from gophertok.adapters.redis_client import get_redis
 from gophertok.errors import InvalidInput, Unavailable
 from gophertok.events import Event
 from gophertok.registry import Topics
-from gophertok.services import read_model
+from gophertok.services import friends, read_model
 from gophertok.services.social_targets import require_other_user
 
 FOLLOW, UNFOLLOW = 1, 2
@@ -83,6 +83,7 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
             _add_edge(following_key, followers_key, follower_id, followee_id, previous)
         read_model.adjust_user_stats([(follower_id, "follow_count", -delta), (followee_id, "follower_count", -delta)])
         raise
+    friends.on_follow_changed(follower_id, followee_id, following, followed_at)
     metrics.count("Follows" if following else "Unfollows")
     return True
 
