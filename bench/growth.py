@@ -1,0 +1,239 @@
+"""How each endpoint's handler time and answer size grow with the data: 1×, 10× and 100×.
+
+Builds three data sets straight into MySQL (as an import would; each scale has its own users, so the
+scales live side by side): 100/1k/10k followers, friends, liked videos, comments, chat messages and
+published videos of one user, and 1k/10k/100k videos in the feed. Then, per endpoint and scale, it
+measures the warm median of the in-process handler, the first (cold) call after the user's Redis keys
+are deleted, the answer size, and the I/O floor: the request's Redis and SQL round trips times a
+trivial round trip (PING, SELECT 1) measured in the same run. The growth exponent is
+log(t100 / t10) / log(10): 0 is flat, 1 is linear.
+
+    infra/with-env.sh .venv/bin/python bench/growth.py [--samples 25] [--scales 1,10,100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from gophertok import keys
+from gophertok.adapters import redis_client
+from gophertok.adapters.mysql import get_database
+from gophertok.auth.tokens import issue_token
+from gophertok.config import get_settings
+from gophertok_local.events import http_event
+from gophertok_local.functions import invoke
+
+BASE = 100  # items per list at 1×
+FEED_BASE = 1000  # videos in the feed at 1×
+T0 = 1_500_000_000_000
+
+
+class CountingRedis(redis.Redis):
+    round_trips = 0
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        CountingRedis.round_trips += 1
+        return super().execute_command(*args, **options)
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+        pipe = super().pipeline(transaction=transaction, shard_hint=shard_hint)
+        send = pipe.execute
+
+        def execute(*args: Any, **kwargs: Any) -> Any:
+            CountingRedis.round_trips += 1
+            return send(*args, **kwargs)
+
+        pipe.execute = execute  # type: ignore[method-assign]
+        return pipe
+
+
+@dataclass
+class Scale:
+    factor: int
+    owner: int
+    others: list[int]
+    video: int  # the video that carries the comments
+
+
+def insert_users(count: int) -> list[int]:
+    db = get_database()
+    prefix = "g" + uuid.uuid4().hex[:12]
+    rows = [(f"{prefix}_{n}", "x") for n in range(count)]
+    for start in range(0, count, 5000):
+        db.execute_many("INSERT INTO users (username, password_hash) VALUES (%s, %s)", rows[start : start + 5000])
+    found = db.query("SELECT id FROM users WHERE username LIKE %s ORDER BY id", (f"{prefix}\\_%",))
+    return [int(row["id"]) for row in found]
+
+
+def insert_many(sql: str, rows: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(rows), 5000):
+        get_database().execute_many(sql, rows[start : start + 5000])
+
+
+def videos_rows(author: int, count: int, start_ms: int) -> list[tuple[Any, ...]]:
+    base = random.randrange(10**15, 10**17)
+    return [
+        (base + n, author, f"growth {n}", "videos/none.mp4", "covers/none.jpg", "0" * 64, start_ms + n)
+        for n in range(count)
+    ]
+
+
+def build(factor: int) -> Scale:
+    n = BASE * factor
+    owner, *others = insert_users(n + 1)
+    follows = []
+    for i, other in enumerate(others):
+        follows.append((other, owner, T0 + i))  # every other user follows the owner...
+        follows.append((owner, other, T0 + n + i))  # ...and the owner follows them back: n friends
+    insert_many(
+        "INSERT INTO follows (follower_id, followee_id, following, followed_at, version) VALUES (%s, %s, 1, %s, 1)",
+        follows,
+    )
+    published = videos_rows(owner, n, T0)
+    insert_many(
+        "INSERT INTO videos (id, author_id, title, play_key, cover_key, content_sha256, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        published,
+    )
+    insert_many(
+        "INSERT INTO favorites (user_id, video_id, liked, liked_at, version) VALUES (%s, %s, 1, %s, 1)",
+        [(owner, row[0], row[6]) for row in published],
+    )
+    video = published[-1][0]
+    insert_many(
+        "INSERT INTO comments (id, video_id, user_id, content, created_at) VALUES (%s, %s, %s, %s, %s)",
+        [(random.randrange(10**17, 10**18), video, others[i % len(others)], f"comment {i}", T0 + i) for i in range(n)],
+    )
+    insert_many(
+        "INSERT INTO messages (id, from_user_id, to_user_id, content, created_at) VALUES (%s, %s, %s, %s, %s)",
+        [
+            (random.randrange(10**17, 10**18), *((owner, others[0]) if i % 2 else (others[0], owner)), f"m{i}", T0 + i)
+            for i in range(n)
+        ],
+    )
+    return Scale(factor, owner, others, video)
+
+
+def grow_feed(total: int) -> None:
+    """Make the videos table hold at least ``total`` videos (feed pages read the newest ones)."""
+    have = int(get_database().query_one("SELECT COUNT(*) AS n FROM videos")["n"])
+    if have < total:
+        (author,) = insert_users(1)
+        insert_many(
+            "INSERT INTO videos (id, author_id, title, play_key, cover_key, content_sha256, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            videos_rows(author, total - have, T0 - 10**9),
+        )
+
+
+def forget(scale: Scale) -> None:
+    owner, friend = scale.owner, scale.others[0]
+    get_redis_raw().delete(
+        *[f(owner) for f in (keys.user_following, keys.user_followers, keys.user_friends, keys.user_likes)],
+        keys.user_videos(owner),
+        keys.video_comments(scale.video),
+        keys.conversation(owner, friend),
+    )
+
+
+def get_redis_raw() -> redis.Redis:
+    return redis_client.get_redis()  # type: ignore[return-value]
+
+
+def endpoints(scale: Scale) -> dict[str, Callable[[], tuple[str, str, dict[str, Any]]]]:
+    token = issue_token(scale.owner)
+    friend = scale.others[0]
+    return {
+        "feed top page": lambda: ("video_feed", "/douyin/feed/", {}),
+        "publish list": lambda: ("video_publish_list", "/douyin/publish/list/", {"token": token}),
+        "favorite list": lambda: ("favorite_list", "/douyin/favorite/list/", {"token": token}),
+        "comment list": lambda: ("comment_list", "/douyin/comment/list/", {"video_id": scale.video}),
+        "follow list": lambda: ("relation_follow_list", "/douyin/relation/follow/list/", {"token": token}),
+        "follower list": lambda: ("relation_follower_list", "/douyin/relation/follower/list/", {"token": token}),
+        "friend list": lambda: ("relation_friend_list", "/douyin/relation/friend/list/", {"token": token}),
+        "chat open": lambda: ("message_chat", "/douyin/message/chat/", {"token": token, "to_user_id": friend}),
+        "chat poll, nothing new": lambda: (
+            "message_chat",
+            "/douyin/message/chat/",
+            {"token": token, "to_user_id": friend, "pre_msg_time": int(time.time() * 1000)},
+        ),
+    }
+
+
+def call(spec: tuple[str, str, dict[str, Any]]) -> tuple[float, int, int, int]:
+    function, path, query = spec
+    event = http_event("GET", path, query=query)
+    database = get_database()
+    CountingRedis.round_trips, sql_before = 0, database.statements
+    started = time.perf_counter()
+    response = invoke(function, event)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert '"status_code":0' in response["body"], response["body"][:300]
+    return elapsed, len(response["body"].encode()), CountingRedis.round_trips, database.statements - sql_before
+
+
+def trivial_round_trips(samples: int = 200) -> tuple[float, float]:
+    client, database = get_redis_raw(), get_database()
+    redis_times, sql_times = [], []
+    for _ in range(samples):
+        started = time.perf_counter()
+        client.ping()
+        redis_times.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        database.query("SELECT 1")
+        sql_times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(redis_times), statistics.median(sql_times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=25)
+    parser.add_argument("--scales", default="1,10,100")
+    args = parser.parse_args()
+    settings = get_settings()
+    redis_client.set_redis(CountingRedis.from_url(settings.redis_url, decode_responses=True))
+    factors = [int(f) for f in args.scales.split(",")]
+    results: dict[str, dict[int, tuple[float, float, int, float]]] = {}
+    for factor in factors:
+        started = time.perf_counter()
+        grow_feed(FEED_BASE * factor)
+        scale = build(factor)
+        print(f"built {factor}× in {time.perf_counter() - started:.1f} s", flush=True)
+        forget(scale)
+        redis_ms, sql_ms = trivial_round_trips()
+        for name, spec in endpoints(scale).items():
+            cold_ms, *_ = call(spec())
+            warm = [call(spec()) for _ in range(args.samples)]
+            p50 = statistics.median(sample[0] for sample in warm)
+            _, size, redis_rt, sql_rt = warm[-1]
+            floor = redis_rt * redis_ms + sql_rt * sql_ms
+            results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor)
+    header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
+    header += "cold at max ms | answer at max | I/O floor ms | p50 / floor |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for name, by_factor in results.items():
+        times = [by_factor[f][0] for f in factors]
+        exponent = (
+            math.log(by_factor[100][0] / by_factor[10][0]) / math.log(10) if {10, 100} <= set(by_factor) else math.nan
+        )
+        p50, cold, size, floor = by_factor[factors[-1]]
+        print(
+            f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponent:.2f} | {cold:.1f} | "
+            f"{size / 1024:.0f} KB | {floor:.2f} | {p50 / floor if floor else math.nan:.1f}× |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
