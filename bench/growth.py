@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import statistics
 import time
@@ -200,6 +201,8 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=25)
     parser.add_argument("--scales", default="1,10,100")
     args = parser.parse_args()
+    os.environ["LOG_LEVEL"] = "WARNING"  # one JSON line per request would bury the table
+    os.environ["TRACING"] = "off"
     settings = get_settings()
     redis_client.set_redis(CountingRedis.from_url(settings.redis_url, decode_responses=True))
     factors = [int(f) for f in args.scales.split(",")]
