@@ -1,5 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
 # Redis on 127.0.0.1:<port of REDIS_URL>, no persistence (MySQL is the durable truth; Redis can be flushed).
+# A memory cap with volatile-lru, as ElastiCache runs by default: every key expires (gophertok/keys.py), so
+# any of them may be evicted under pressure and is rebuilt on its next read.
 redis_proc='redis-server'
 redis_grace=10
 redis_label() { printf 'redis\n'; }
@@ -10,6 +12,7 @@ redis_start() {
     mkdir -p "$DATA/redis"
     start_bg redis redis-server --port "$(redis_port)" --bind "$HOST" --dir "$DATA/redis" \
         --save '' --appendonly no --daemonize no \
+        --maxmemory "${REDIS_MAXMEMORY:-512mb}" --maxmemory-policy volatile-lru \
         --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log"
 }
 

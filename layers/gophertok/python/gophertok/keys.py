@@ -1,11 +1,17 @@
 """Redis key names and the conventions of the read model, in one place.
 
-Conventions every writer follows (so that Redis can be flushed and rebuilt from MySQL at any time):
+Conventions every writer follows (so that Redis can be flushed, or any key evicted, and rebuilt from
+MySQL at any time):
 - A key that exists is complete. Readers that miss a key rebuild it from MySQL (see user_stats,
   video_stats and the domain services); writers call the same ``ensure_*`` loaders before they apply
   a change, then change it, so a write never creates a partial key.
 - Sorted sets that may legitimately be empty hold the SENTINEL member with score 0; readers skip it.
-- Counters live in one hash per user and per video (fields listed below) and change by HINCRBY.
+- Counters live in one hash per user and per video (fields listed below) and change by HINCRBY, only
+  while the hash exists (one script checks and changes), so an increment never makes a partial hash.
+- Every key expires: CACHE_TTL_SECONDS after its last rebuild or write (writers refresh it as they check
+  that the key is loaded), or sooner for the short-lived ones. Redis therefore runs under a memory cap
+  with ``volatile-lru`` (ElastiCache's default) or ``allkeys-lru``: an evicted key is rebuilt on its
+  next read.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 PREFIX = "gt:"
 SENTINEL = "_"
 PROFILE_TTL_SECONDS = 24 * 3600
+CACHE_TTL_SECONDS = 7 * 24 * 3600
 ID_WORKER_COUNTER = f"{PREFIX}ids:worker"
 
 USER_STAT_FIELDS = ("follow_count", "follower_count", "work_count", "favorite_count", "total_favorited")

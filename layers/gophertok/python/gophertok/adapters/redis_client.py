@@ -69,3 +69,18 @@ def mget(client: redis.Redis | redis.cluster.RedisCluster, keys: list[str]) -> l
     if isinstance(client, redis.cluster.RedisCluster):
         return client.mget_nonatomic(keys)
     return client.mget(keys)
+
+
+def run_script_per_key(source: str, calls: list[tuple[str, list[object]]]) -> list[object]:
+    """Run a one-key Lua script once per (key, args) call: pipelined on a standalone client (one round
+    trip), one call after another on a cluster client (whose pipelines cannot carry scripts)."""
+    if not calls:
+        return []
+    client = get_redis()
+    script = client.register_script(source)
+    if isinstance(client, redis.cluster.RedisCluster):
+        return [script(keys=[key], args=args) for key, args in calls]
+    pipe = client.pipeline(transaction=False)
+    for key, args in calls:
+        script(keys=[key], args=args, client=pipe)
+    return pipe.execute()

@@ -27,14 +27,15 @@ from gophertok.services import read_model
 
 Pair = tuple[int, int]
 
-# KEYS[1] conversation; ARGV[1] now ms; ARGV[2] member. Returns the create_time, or nil when the
-# conversation is not loaded (the caller rebuilds it from MySQL and retries).
+# KEYS[1] conversation; ARGV[1] now ms; ARGV[2] member; ARGV[3] TTL. Returns the create_time, or nil
+# when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
 _APPEND = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local at = tonumber(ARGV[1])
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[1], at, ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return at
 """
 
@@ -89,7 +90,9 @@ def append(from_user_id: int, to_user_id: int, message_id: int, content: str) ->
     redis = get_redis()
     script = redis.register_script(_APPEND)
     for _ in range(3):
-        created = script(keys=[key], args=[int(time.time() * 1000), draft.member()], client=redis)
+        created = script(
+            keys=[key], args=[int(time.time() * 1000), draft.member(), keys.CACHE_TTL_SECONDS], client=redis
+        )
         if created is not None:
             return Message(message_id, from_user_id, to_user_id, content, int(created))
         ensure([draft.pair], depth=1)
@@ -213,6 +216,7 @@ def ensure(pairs: Iterable[Pair], depth: int) -> None:
         mapping[keys.SENTINEL] = loaded[-1].create_time if len(loaded) >= depth else 0
         # NX: members a concurrent writer added meanwhile keep their score.
         pipe.zadd(keys.conversation(*pair), mapping, nx=True)
+        pipe.expire(keys.conversation(*pair), keys.CACHE_TTL_SECONDS)
     pipe.execute()
 
 

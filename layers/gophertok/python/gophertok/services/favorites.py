@@ -25,7 +25,7 @@ from gophertok.services import read_model, users, videos
 LIKE, UNLIKE = 1, 2
 FAVORITE_CHANGED = "favorite.changed"
 
-# KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike.
+# KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike, ARGV[3] TTL.
 # Returns {changed, version, at_ms}. Versions are Redis server microseconds, forced to increase.
 _CHANGE_LIKE = """
 local now = redis.call('TIME')
@@ -45,7 +45,7 @@ local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 if version <= last then
   version = last + 1
 end
-redis.call('SET', KEYS[2], string.format('%.0f', version))
+redis.call('SET', KEYS[2], string.format('%.0f', version), 'EX', ARGV[3])
 return {1, string.format('%.0f', version), string.format('%.0f', at_ms)}
 """
 
@@ -92,7 +92,9 @@ def _change(user_id: int, video_id: int, liked: bool) -> LikeChange | None:
     """Apply the change to the liker's ZSET atomically; None when it was already in that state."""
     likes = read_model.ensure_likes(user_id)
     script = get_redis().register_script(_CHANGE_LIKE)
-    changed, version, at = script(keys=[likes, keys.user_likes_clock(user_id)], args=[video_id, "1" if liked else "0"])
+    changed, version, at = script(
+        keys=[likes, keys.user_likes_clock(user_id)], args=[video_id, "1" if liked else "0", keys.CACHE_TTL_SECONDS]
+    )
     if not int(changed):
         return None
     return LikeChange(user_id, video_id, liked, int(at), int(version))

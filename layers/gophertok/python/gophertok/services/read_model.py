@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis
+from gophertok.adapters.redis_client import get_redis, run_script_per_key
+from gophertok.errors import Unavailable
 
 Counts = dict[int, dict[str, int]]
 
@@ -51,6 +52,25 @@ def _count_from_database(sql: str, ids: Sequence[int], fields: Sequence[str]) ->
     return counts
 
 
+# KEYS[1] a counters hash; ARGV field, value pairs then the TTL. Writes the whole hash only if it is
+# missing: a concurrent writer that rebuilt (and changed) it first keeps its newer values.
+_FILL_IF_MISSING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 1, #ARGV - 1, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
+return 1
+"""
+
+# KEYS[1] a counters hash; ARGV field, delta pairs then the TTL. Changes the hash only if it exists
+# (returns 0 otherwise), so an increment can never create a partial hash that reads as complete.
+_INCREMENT_IF_LOADED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for i = 1, #ARGV - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
+return 1
+"""
+
+
 def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence[str], sql: str) -> Counts:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
@@ -68,14 +88,16 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
             missing.append(item)
     if missing:
         rebuilt = _count_from_database(sql, missing, fields)
-        pipe = redis.pipeline(transaction=False)
-        for item, values in rebuilt.items():
-            # HSETNX per field: a concurrent writer that rebuilt first keeps its (newer) values.
-            for field, value in values.items():
-                pipe.hsetnx(key(item), field, value)
-        pipe.execute()
+        run_script_per_key(
+            _FILL_IF_MISSING,
+            [(key(item), [*_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
+        )
         counts.update(rebuilt)
     return counts
+
+
+def _pairs(values: dict[str, int]) -> list[object]:
+    return [part for field, value in values.items() for part in (field, value)]
 
 
 def load_user_stats(user_ids: Iterable[int]) -> Counts:
@@ -89,14 +111,24 @@ def load_video_stats(video_ids: Iterable[int]) -> Counts:
 
 
 def _adjust(changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader) -> None:
-    changes = [(int(i), field, delta) for i, field, delta in changes if delta]
-    if not changes:
-        return
-    loader({i for i, _, _ in changes})  # never increment a hash that does not exist yet
-    pipe = get_redis().pipeline(transaction=False)
+    by_item: dict[int, dict[str, int]] = {}
     for item, field, delta in changes:
-        pipe.hincrby(key(item), field, delta)
-    pipe.execute()
+        if delta:
+            fields = by_item.setdefault(int(item), {})
+            fields[field] = fields.get(field, 0) + delta
+    pending = {item: fields for item, fields in by_item.items() if any(fields.values())}
+    for _ in range(3):
+        applied = run_script_per_key(
+            _INCREMENT_IF_LOADED,
+            [(key(item), [*_pairs(fields), keys.CACHE_TTL_SECONDS]) for item, fields in pending.items()],
+        )
+        pending = {item: fields for (item, fields), done in zip(pending.items(), applied, strict=True) if not done}
+        if not pending:
+            return
+        # Rebuild the missing hashes from MySQL, then increment: this change is not in MySQL yet (its
+        # event is published after this call), so the rebuild cannot have counted it already.
+        loader(pending)
+    raise Unavailable("the cache keeps losing counters, please retry")
 
 
 def adjust_user_stats(changes: Iterable[tuple[int, str, int]]) -> None:
@@ -122,16 +154,24 @@ _LIKES_SQL = "SELECT video_id AS member, liked_at AS score FROM favorites WHERE 
 
 def ensure_zset(key: str, sql: str, owner: int) -> str:
     """Rebuild the id ZSET ``key`` from ``sql`` (selecting ``member`` and ``score`` for ``owner``) when it
-    is missing; returns ``key``. The SENTINEL marks it loaded even when empty."""
+    is missing; returns ``key``. The SENTINEL marks it loaded even when empty. A loaded key's expiry is
+    pushed back (EXPIRE is also the existence check: one round trip)."""
     redis = get_redis()
-    if redis.exists(key):
+    if redis.expire(key, keys.CACHE_TTL_SECONDS):
         return key
     rows = get_database().query(sql, (owner,))
     mapping = {str(row["member"]): int(row["score"]) for row in rows}
     mapping[keys.SENTINEL] = 0
-    # NX keeps members a concurrent writer added between our read and this write.
-    redis.zadd(key, mapping, nx=True)
+    store_zset(key, mapping)
     return key
+
+
+def store_zset(key: str, mapping: dict[str, int]) -> None:
+    """Write a rebuilt ZSET with its expiry. NX keeps members a concurrent writer added meanwhile."""
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zadd(key, mapping, nx=True)
+    pipe.expire(key, keys.CACHE_TTL_SECONDS)
+    pipe.execute()
 
 
 def ensure_following(user_id: int) -> str:
@@ -149,7 +189,7 @@ def ensure_friends(user_id: int) -> str:
     """
     key = keys.user_friends(user_id)
     redis = get_redis()
-    if redis.exists(key):
+    if redis.expire(key, keys.CACHE_TTL_SECONDS):
         return key
     following = redis.zrange(ensure_following(user_id), 0, -1, withscores=True)
     followers = dict(redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
@@ -159,7 +199,7 @@ def ensure_friends(user_id: int) -> str:
         if member != keys.SENTINEL and member in followers
     }
     mapping[keys.SENTINEL] = 0
-    redis.zadd(key, mapping, nx=True)
+    store_zset(key, mapping)
     return key
 
 
@@ -167,10 +207,12 @@ def ensure_likes(user_id: int) -> str:
     return ensure_zset(keys.user_likes(user_id), _LIKES_SQL, user_id)
 
 
-# KEYS[1] a ZSET; ARGV score, member pairs. Adds only to a loaded ZSET, so a writer never creates a partial one.
+# KEYS[1] a ZSET; ARGV the TTL, then score, member pairs. Adds only to a loaded ZSET, so a writer never
+# creates a partial one.
 _ADD_IF_LOADED = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('ZADD', KEYS[1], unpack(ARGV))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
 """
 
 
@@ -178,7 +220,7 @@ def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
     """ZADD ``mapping`` (member -> score) to ``key`` only if the key exists (one script call)."""
     if not mapping:
         return
-    args: list[object] = []
+    args: list[object] = [keys.CACHE_TTL_SECONDS]
     for member, score in mapping.items():
         args += [score, member]
     redis = get_redis()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis
+from gophertok.services import read_model
 
 FEED_CAPACITY = 5000
 
@@ -62,7 +63,7 @@ def rebuild_feed(capacity: int = FEED_CAPACITY) -> None:
     mapping = {str(row["id"]): int(row["created_at"]) for row in rows if int(row["created_at"]) >= floor}
     mapping[keys.SENTINEL] = floor
     # NX keeps what a concurrent publish added; those are newer than anything MySQL returned.
-    get_redis().zadd(keys.VIDEO_FEED, mapping, nx=True)
+    read_model.store_zset(keys.VIDEO_FEED, mapping)
 
 
 def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
@@ -79,6 +80,7 @@ def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
     pipe = get_redis().pipeline(transaction=False)
     for author_id, mapping in mappings.items():
         pipe.zadd(keys.user_videos(author_id), mapping, nx=True)
+        pipe.expire(keys.user_videos(author_id), keys.CACHE_TTL_SECONDS)
     pipe.execute()
 
 
@@ -108,6 +110,8 @@ def add_videos(videos: Iterable[tuple[int, int, int]], pipe=None) -> None:
     for video_id, author_id, created_at in videos:
         pipe.zadd(keys.VIDEO_FEED, {str(video_id): created_at})
         pipe.zadd(keys.user_videos(author_id), {str(video_id): created_at})
+        pipe.expire(keys.VIDEO_FEED, keys.CACHE_TTL_SECONDS)
+        pipe.expire(keys.user_videos(author_id), keys.CACHE_TTL_SECONDS)
     if own:
         pipe.execute()
 

@@ -1,7 +1,7 @@
 """Video rows and the Video objects every list embeds (feed, publish list, favorite list).
 
-A video row never changes after publish, so it is cached in Redis without expiry; a missing entry
-is read back from MySQL. ``video_objects`` assembles any number of videos with a fixed number of
+A video row never changes after publish, so its cache entry is only refreshed by expiry; a missing
+entry is read back from MySQL. ``video_objects`` assembles any number of videos with a fixed number of
 round trips: rows, counters, the viewer's likes, and the authors as full Users.
 """
 
@@ -44,7 +44,7 @@ def cache_rows(rows: Iterable[VideoRow], pipe=None) -> None:
     own = pipe is None
     pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
     for row in rows:
-        pipe.set(keys.video(row.id), json.dumps(asdict(row), ensure_ascii=False))
+        pipe.set(keys.video(row.id), json.dumps(asdict(row), ensure_ascii=False), ex=keys.CACHE_TTL_SECONDS)
     if own:
         pipe.execute()
 
