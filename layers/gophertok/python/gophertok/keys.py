@@ -26,6 +26,11 @@ USER_STAT_FIELDS = ("follow_count", "follower_count", "work_count", "favorite_co
 VIDEO_STAT_FIELDS = ("favorite_count", "comment_count")
 
 
+def rebuild_lock(key: str) -> str:
+    """STRING (short TTL): held by the one request rebuilding ``key`` from MySQL; others wait for it."""
+    return f"{key}:rebuilding"
+
+
 def user_profile(user_id: int) -> str:
     return f"{PREFIX}user:{user_id}:profile"
 

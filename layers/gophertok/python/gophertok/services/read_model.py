@@ -8,6 +8,8 @@ conventions).
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 from gophertok import keys
@@ -16,6 +18,8 @@ from gophertok.adapters.redis_client import get_redis, run_script_per_key
 from gophertok.errors import Unavailable
 
 Counts = dict[int, dict[str, int]]
+REBUILD_LOCK_MS = 5000  # longest a rebuild may take before another request may start its own
+REBUILD_WAIT_SECONDS = 2.0
 
 _USER_COUNT_SQL = """
 SELECT author_id AS id, 'work_count' AS field, COUNT(*) AS n FROM videos
@@ -159,11 +163,45 @@ def ensure_zset(key: str, sql: str, owner: int) -> str:
     redis = get_redis()
     if redis.expire(key, keys.CACHE_TTL_SECONDS):
         return key
-    rows = get_database().query(sql, (owner,))
-    mapping = {str(row["member"]): int(row["score"]) for row in rows}
-    mapping[keys.SENTINEL] = 0
-    store_zset(key, mapping)
+
+    def rebuild() -> None:
+        rows = get_database().query(sql, (owner,))
+        mapping = {str(row["member"]): int(row["score"]) for row in rows}
+        mapping[keys.SENTINEL] = 0
+        store_zset(key, mapping)
+
+    rebuild_once(key, rebuild)
     return key
+
+
+# KEYS[1] a rebuild lock; ARGV[1] the holder's token. Releases the lock only if this holder still has it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def rebuild_once(key: str, rebuild: Callable[[], None]) -> None:
+    """Run ``rebuild`` for a missing ``key`` unless a concurrent request already is: then wait (bounded)
+    for the key to appear. Concurrent misses of a hot key thus cost MySQL one rebuild, not one each.
+
+    Rebuilds write with NX, so a waiter that gives up and rebuilds as well changes nothing.
+    """
+    redis = get_redis()
+    lock, token = keys.rebuild_lock(key), uuid.uuid4().hex
+    if redis.set(lock, token, nx=True, px=REBUILD_LOCK_MS):
+        try:
+            rebuild()
+        finally:
+            redis.register_script(_RELEASE)(keys=[lock], args=[token])
+        return
+    deadline, pause = time.monotonic() + REBUILD_WAIT_SECONDS, 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        if redis.exists(key):
+            return
+    rebuild()
 
 
 def store_zset(key: str, mapping: dict[str, int]) -> None:
@@ -191,15 +229,19 @@ def ensure_friends(user_id: int) -> str:
     redis = get_redis()
     if redis.expire(key, keys.CACHE_TTL_SECONDS):
         return key
-    following = redis.zrange(ensure_following(user_id), 0, -1, withscores=True)
-    followers = dict(redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
-    mapping = {
-        member: int(max(score, followers[member]))
-        for member, score in following
-        if member != keys.SENTINEL and member in followers
-    }
-    mapping[keys.SENTINEL] = 0
-    store_zset(key, mapping)
+
+    def rebuild() -> None:
+        following = redis.zrange(ensure_following(user_id), 0, -1, withscores=True)
+        followers = dict(redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
+        mapping = {
+            member: int(max(score, followers[member]))
+            for member, score in following
+            if member != keys.SENTINEL and member in followers
+        }
+        mapping[keys.SENTINEL] = 0
+        store_zset(key, mapping)
+
+    rebuild_once(key, rebuild)
     return key
 
 

@@ -52,7 +52,12 @@ def _entries(pairs: Iterable[tuple[str, float]]) -> list[Entry]:
 
 
 def rebuild_feed(capacity: int = FEED_CAPACITY) -> None:
-    """Load the newest ``capacity`` videos into the feed index (its floor set so older ones read MySQL)."""
+    """Load the newest ``capacity`` videos into the feed index (its floor set so older ones read MySQL);
+    concurrent callers share one rebuild."""
+    read_model.rebuild_once(keys.VIDEO_FEED, lambda: _load_feed(capacity))
+
+
+def _load_feed(capacity: int) -> None:
     rows = get_database().query(
         "SELECT id, created_at FROM videos ORDER BY created_at DESC, id DESC LIMIT %s", (capacity + 1,)
     )
