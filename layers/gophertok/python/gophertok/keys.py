@@ -120,3 +120,13 @@ def upload_outcome(upload_id: str) -> str:
 def upload_lock(upload_id: str) -> str:
     """STRING (short TTL): held while one delivery ingests the upload, so a concurrent one backs off."""
     return f"{PREFIX}upload:{upload_id}:lock"
+
+
+def reconcile_cursor(table: str) -> str:
+    """STRING: the last id of ``table`` the reconciliation checked (services/reconciliation.py)."""
+    return f"{PREFIX}reconcile:{table}:cursor"
+
+
+def reconcile_suspect(drift: str) -> str:
+    """STRING (TTL): JSON of a difference seen once ({truth, at}), repaired if the next run sees it again."""
+    return f"{PREFIX}reconcile:suspect:{drift}"

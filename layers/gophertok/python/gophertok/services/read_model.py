@@ -94,14 +94,25 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
         rebuilt = _count_from_database(sql, missing, fields)
         run_script_per_key(
             _FILL_IF_MISSING,
-            [(key(item), [*_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
+            [(key(item), [*field_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
         )
         counts.update(rebuilt)
     return counts
 
 
-def _pairs(values: dict[str, int]) -> list[object]:
+def field_pairs(values: dict[str, int]) -> list[object]:
+    """``{field: value}`` as the flat field, value list that HSET-style scripts take."""
     return [part for field, value in values.items() for part in (field, value)]
+
+
+def user_counts(user_ids: Sequence[int]) -> Counts:
+    """What MySQL says each user's counters are (one query)."""
+    return _count_from_database(_USER_COUNT_SQL, user_ids, keys.USER_STAT_FIELDS)
+
+
+def video_counts(video_ids: Sequence[int]) -> Counts:
+    """What MySQL says each video's counters are (one query)."""
+    return _count_from_database(_VIDEO_COUNT_SQL, video_ids, keys.VIDEO_STAT_FIELDS)
 
 
 def load_user_stats(user_ids: Iterable[int]) -> Counts:
@@ -124,7 +135,7 @@ def _adjust(changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], 
     for _ in range(3):
         applied = run_script_per_key(
             _INCREMENT_IF_LOADED,
-            [(key(item), [*_pairs(fields), keys.CACHE_TTL_SECONDS]) for item, fields in pending.items()],
+            [(key(item), [*field_pairs(fields), keys.CACHE_TTL_SECONDS]) for item, fields in pending.items()],
         )
         pending = {item: fields for (item, fields), done in zip(pending.items(), applied, strict=True) if not done}
         if not pending:

@@ -1,0 +1,68 @@
+"""Reconciliation repairs drift between the read model and MySQL, but never a change still in flight."""
+
+from __future__ import annotations
+
+import pytest
+
+from gophertok import keys
+from gophertok.services import read_model, reconciliation
+from support.polling import unique_name
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def user(database, redis_client) -> int:
+    _, user_id = database.execute("INSERT INTO users (username, password_hash) VALUES (%s, 'x')", (unique_name(),))
+    database.execute_many(
+        "INSERT INTO follows (follower_id, followee_id, following, followed_at, version) VALUES (%s, %s, 1, %s, 1)",
+        [(10**12 + n, user_id, n + 1) for n in range(3)],
+    )
+    redis_client.set(keys.reconcile_cursor("users"), user_id - 1)
+    read_model.load_user_stats([user_id])
+    read_model.ensure_followers(user_id)
+    return int(user_id)
+
+
+def followers_counter(redis_client, user_id: int) -> int:
+    return int(redis_client.hget(keys.user_stats(user_id), "follower_count"))
+
+
+def test_a_counter_that_stays_wrong_is_repaired_on_the_second_look(redis_client, user):
+    redis_client.hincrby(keys.user_stats(user), "follower_count", 5)  # drift: 8 where MySQL says 3
+
+    first = reconciliation.reconcile(batch=1, now=1000.0)
+    assert followers_counter(redis_client, user) == 8 and first.suspects >= 1  # only suspected so far
+
+    redis_client.set(keys.reconcile_cursor("users"), user - 1)
+    second = reconciliation.reconcile(batch=1, now=1000.0 + reconciliation.SUSPECT_SECONDS)
+    assert followers_counter(redis_client, user) == 3
+    assert second.repaired.get("counters") == 1
+
+
+def test_a_difference_that_closes_before_the_second_look_is_left_alone(database, redis_client, user):
+    # Given a follow applied in Redis whose event has not reached MySQL yet
+    redis_client.hincrby(keys.user_stats(user), "follower_count", 1)
+    reconciliation.reconcile(batch=1, now=2000.0)
+    # When the consumer then persists it
+    database.execute(
+        "INSERT INTO follows (follower_id, followee_id, following, followed_at, version) VALUES (%s, %s, 1, 9, 1)",
+        (10**12 + 99, user),
+    )
+    redis_client.zadd(keys.user_followers(user), {str(10**12 + 99): 9})
+    redis_client.set(keys.reconcile_cursor("users"), user - 1)
+    report = reconciliation.reconcile(batch=1, now=2000.0 + reconciliation.SUSPECT_SECONDS)
+    # Then nothing is repaired and the counter keeps the change
+    assert followers_counter(redis_client, user) == 4
+    assert report.repaired == {}
+
+
+def test_an_id_set_whose_size_disagrees_with_mysql_is_dropped_and_rebuilt_right(redis_client, user):
+    redis_client.zadd(keys.user_followers(user), {"424242424242": 5})  # a follower MySQL never had
+    for now in (3000.0, 3000.0 + reconciliation.SUSPECT_SECONDS):
+        redis_client.set(keys.reconcile_cursor("users"), user - 1)
+        report = reconciliation.reconcile(batch=1, now=now)
+    assert report.repaired.get("sets") == 1
+    assert not redis_client.exists(keys.user_followers(user))
+    read_model.ensure_followers(user)
+    assert redis_client.zcard(keys.user_followers(user)) == 4  # three followers and the sentinel
