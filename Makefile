@@ -61,6 +61,10 @@ fmt: bootstrap
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
 
+.PHONY: lock
+lock: bootstrap ## regenerate the hashed lock files from the .in files (UPGRADE=1 for newer transitive pins; needs PyPI)
+	@UPGRADE=$(UPGRADE) infra/lock.sh
+
 .PHONY: package validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function
 	@$(PY) infra/package.py

@@ -120,7 +120,7 @@ def build_layer(name: str, interpreter: str | None) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     site = staging / "python"
     site.mkdir(parents=True)
-    pip_install(["-r", str(_requirements(source))], site)
+    pip_install(["--require-hashes", "-r", str(_requirements(source))], site)
     remove_distributions(site, RUNTIME_PROVIDED)
     if (source / "python").is_dir():
         skip = shutil.ignore_patterns("__pycache__", "requirements.txt")
