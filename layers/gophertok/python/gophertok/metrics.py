@@ -92,6 +92,6 @@ def count(name: str, value: float = 1, function: str | None = None, **properties
     Outside a function invocation (scripts such as ``make seed``) there is nothing to attribute it to,
     so nothing is emitted.
     """
-    function = function or logs.current("function")
-    if function:
-        emit({name: (value, COUNT)}, {"function": str(function)}, properties)
+    attributed = function or logs.current("function")
+    if attributed:
+        emit({name: (value, COUNT)}, {"function": str(attributed)}, properties)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from gophertok import keys, metrics
 from gophertok.adapters import kafka
@@ -133,7 +134,7 @@ def apply_favorite_action(user_id: int, video_id: int, action_type: int | None) 
     return set_favorite(user_id, video_id, liked_for_action(action_type))
 
 
-def list_liked_videos(user_id: int, viewer_id: int | None) -> list[dict]:
+def list_liked_videos(user_id: int, viewer_id: int | None) -> list[dict[str, Any]]:
     """Full Video objects ``user_id`` likes, most recent like first (at most LIST_LIMIT).
 
     ``is_favorite`` is the viewer's. NotFound for an unknown user.

@@ -9,6 +9,7 @@ conventions).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
@@ -88,7 +89,9 @@ def load_video_stats(video_ids: Iterable[int]) -> Counts:
     return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL)
 
 
-def _adjust(changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader) -> None:
+def _adjust(
+    changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader: Callable[[set[int]], object]
+) -> None:
     changes = [(int(i), field, delta) for i, field, delta in changes if delta]
     if not changes:
         return
@@ -176,4 +179,5 @@ def liked_flags(viewer_id: int | None, video_ids: Iterable[int]) -> set[int]:
 
 def zset_page(key: str, start: int = 0, stop: int = -1) -> list[int]:
     """Members of an id ZSET, highest score (most recent) first, without the sentinel."""
-    return [int(member) for member in get_redis().zrevrange(key, start, stop) if member != keys.SENTINEL]
+    members = cast("list[str]", get_redis().zrevrange(key, start, stop))  # decode_responses=True: str members
+    return [int(member) for member in members if member != keys.SENTINEL]

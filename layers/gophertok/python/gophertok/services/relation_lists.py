@@ -7,7 +7,7 @@ rebuilt from MySQL. User objects are assembled once per list by ``users.user_obj
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from gophertok import keys
 from gophertok.adapters.redis_client import get_redis
@@ -67,7 +67,7 @@ def _ranked(key: str, ensure: Callable[[int], str], owner: int) -> dict[int, flo
     if not rows:  # a loaded ZSET holds at least the sentinel
         ensure(owner)
         rows = get_redis().zrevrange(key, 0, -1, withscores=True)
-    return _scores(rows)
+    return _scores(cast("list[tuple[str, float]]", rows))  # decode_responses=True: (member, score)
 
 
 def _scores(rows: list[tuple[str, float]]) -> dict[int, float]:
