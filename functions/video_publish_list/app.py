@@ -1,12 +1,14 @@
 """GET /douyin/publish/list/ — a user's videos, newest first; ``user_id`` defaults to the caller."""
 
+from typing import Any
+
 from gophertok.auth.session import require_user
 from gophertok.http import Request, http_endpoint
 from gophertok.services.publish_list import list_published
 
 
 @http_endpoint
-def handler(request: Request) -> dict:
+def handler(request: Request) -> dict[str, Any]:
     viewer_id = require_user(request)
     user_id = request.integer("user_id", required=False, minimum=1) or viewer_id
     return {"video_list": list_published(user_id, viewer_id)}
