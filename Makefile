@@ -52,8 +52,8 @@ test: up ## run unit and integration tests against the real local stack
 unit: bootstrap ## unit tests only (no services)
 	@$(WITH_ENV) $(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
-lint: bootstrap ## ruff
-	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: bootstrap ## ruff (lint + format) and mypy (strict on layers/ and functions/; config in pyproject.toml)
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 fmt: bootstrap
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
