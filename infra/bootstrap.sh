@@ -5,7 +5,7 @@
 # Environment:
 #   PYTHON     interpreter for .venv (default: python3.12 on PATH, then pyenv's 3.12). Lambda runs 3.12 and the
 #              lock files are resolved for 3.12, so nothing else is picked automatically; PYTHON=<a 3.11+> is
-#              accepted as an explicit, loudly warned override (see docs/local-stack.md, "Python version").
+#              accepted as an explicit, loudly warned override (see docs/local-stack.md, "Python and dependencies").
 #   PYTHON313  interpreter for the LocalStack venv (default: python3.13 on PATH, then pyenv's 3.13)
 set -euo pipefail
 
@@ -165,7 +165,7 @@ if [ -n "$venv_reason" ]; then
     minor="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
     if [ "$minor" != 3.12 ]; then
         printf '\nbootstrap: WARNING: .venv will run Python %s, but Lambda runs 3.12 and the locks are resolved for 3.12.\n' "$minor" >&2
-        printf 'bootstrap: WARNING: tests may pass here and fail on Lambda (or the reverse). Install Python 3.12 (see above).\n\n' >&2
+        printf 'bootstrap: WARNING: tests may pass here and fail on Lambda (or the reverse). Install Python 3.12 (docs/local-stack.md, "Python and dependencies").\n\n' >&2
     fi
     say "creating .venv with $py (Python $minor; reason: $venv_reason)"
     rm -rf "$VENV"
