@@ -15,7 +15,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SKIPPED_DIRS = {".git", ".state", ".venv", "node_modules", "build", ".aws-sam", ".pytest_cache", ".ruff_cache"}
+SKIPPED_DIRS = {
+    ".git",
+    ".state",
+    ".venv",
+    "node_modules",
+    "build",
+    ".aws-sam",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+}
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")

@@ -48,3 +48,16 @@ def test_it_catches_outside_missing_and_dangling_anchor_links_and_unknown_target
 def test_heading_anchors_follow_github():
     text = "# GopherTok Serverless\n## Python and dependencies\n### `make lock`, step 2!\n```\n# not a heading\n```\n"
     assert check_docs.heading_anchors(text) == {"gophertok-serverless", "python-and-dependencies", "make-lock-step-2"}
+
+
+def test_pre_commit_runs_ruff_mypy_and_this_check_locally_without_downloading_hooks():
+    import yaml
+
+    config = yaml.safe_load((check_docs.REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "mypy", "docs"} <= set(hooks)
+    assert "infra/check_docs.py" in hooks["docs"]["entry"]
+    for hook in hooks.values():
+        assert hook["language"] == "system" and hook["entry"].startswith(".venv/bin/"), hook["id"]
+        assert (check_docs.REPO_ROOT / hook["entry"].split()[0]).exists(), hook["entry"]
