@@ -52,14 +52,18 @@ test: up ## run unit and integration tests against the real local stack
 unit: bootstrap ## unit tests only (no services)
 	@$(WITH_ENV) $(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
-lint: bootstrap ## ruff
-	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: bootstrap ## ruff (lint + format) and mypy (strict on layers/ and functions/; config in pyproject.toml)
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
 
 fmt: bootstrap
 	@$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
+
+.PHONY: lock
+lock: bootstrap ## regenerate the hashed lock files from the .in files (UPGRADE=1 for newer transitive pins; needs PyPI)
+	@UPGRADE=$(UPGRADE) infra/lock.sh
 
 .PHONY: package validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function

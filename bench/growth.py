@@ -127,7 +127,7 @@ def build(factor: int) -> Scale:
 
 def grow_feed(total: int) -> None:
     """Make the videos table hold at least ``total`` videos (feed pages read the newest ones)."""
-    have = int(get_database().query_one("SELECT COUNT(*) AS n FROM videos")["n"])
+    have = int((get_database().query_one("SELECT COUNT(*) AS n FROM videos") or {"n": 0})["n"])
     if have < total:
         (author,) = insert_users(1)
         insert_many(

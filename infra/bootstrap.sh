@@ -3,7 +3,9 @@
 # and LocalStack's own Python 3.13 virtualenv. Idempotent; a second run only compares stamp files.
 #
 # Environment:
-#   PYTHON     interpreter for .venv (default: first of python3, python3.13, python3.12, python3.11 that is >= 3.11)
+#   PYTHON     interpreter for .venv (default: python3.12 on PATH, then pyenv's 3.12). Lambda runs 3.12 and the
+#              lock files are resolved for 3.12, so nothing else is picked automatically; PYTHON=<a 3.11+> is
+#              accepted as an explicit, loudly warned override (see docs/local-stack.md, "Python and dependencies").
 #   PYTHON313  interpreter for the LocalStack venv (default: python3.13 on PATH, then pyenv's 3.13)
 set -euo pipefail
 
@@ -111,38 +113,69 @@ else
     fi
 fi
 
-# --- project virtualenv ------------------------------------------------------------------------
-req_files=(requirements-dev.txt layers/*/requirements.txt)
+# --- project virtualenv (Python 3.12, as on Lambda; hashed locks) ------------------------------
+# requirements-dev.txt is the hashed lock of requirements-dev.in (`make lock`); the layers' locks are its
+# constraints, so the venv runs the versions the Lambda layers carry.
+req_files=(requirements-dev.txt layers/gophertok/python/requirements.txt layers/ffmpeg/requirements.txt)
 pth_lines="$ROOT/layers/gophertok/python
 $ROOT/infra"
 venv_stamp="$(printf '%s\n%s\n' "$(hash_of "${req_files[@]}")" "$pth_lines" | sha256sum | cut -d' ' -f1)"
 
-if ! [ -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' 2>/dev/null \
-    || { [ -n "${PYTHON:-}" ] && [ "$(cat "$VENV/.gophertok-python" 2>/dev/null)" != "$PYTHON" ]; }; then
+venv_minor() { "$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
+
+# Prints the first Python 3.12 with venv/ensurepip: python3.12 on PATH, then pyenv's 3.12 builds.
+find_python312() {
+    local cand
+    for cand in python3.12 "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do
+        python_ok "$cand" 3 12 3 12 && return 0
+    done
+    return 1
+}
+
+no_python312() {
+    cat >&2 <<'MSG'
+bootstrap: error: no Python 3.12 found (Lambda runs python3.12, and the lock files are resolved for it).
+  Looked for: python3.12 on PATH, ~/.pyenv/versions/3.12*/bin/python3.12, /usr/local/bin, /usr/bin.
+  Get one of:
+    - pyenv:  pyenv install 3.12   (builds from python.org sources; needs those to be reachable)
+    - apt:    Ubuntu 24.04 has python3.12 + python3.12-venv; Debian 12 ships only 3.11 (Debian 13 ships 3.13)
+    - CI:     actions/setup-python with python-version 3.12 (.github/workflows/test.yml does this)
+  Then run `make bootstrap` again, or point at it: PYTHON=/path/to/python3.12 make bootstrap.
+  Knowingly run another version (not Lambda's; may not install the 3.12 lock): PYTHON=/usr/bin/python3.11 make bootstrap
+MSG
+    exit 1
+}
+
+venv_reason=""
+if ! [ -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
+    venv_reason="missing"
+elif [ -n "${PYTHON:-}" ]; then
+    [ "$(cat "$VENV/.gophertok-python" 2>/dev/null)" = "$PYTHON" ] || venv_reason="PYTHON=$PYTHON"
+elif [ "$(venv_minor)" != 3.12 ]; then
+    venv_reason="it runs Python $(venv_minor), not 3.12 as Lambda"
+fi
+
+if [ -n "$venv_reason" ]; then
     py=""
     if [ -n "${PYTHON:-}" ]; then
         py="$(python_ok "$PYTHON" 3 11)" || die "PYTHON=$PYTHON is not a Python >= 3.11 with venv and ensurepip"
     else
-        for cand in python3 python3.13 python3.12 python3.11; do
-            py="$(python_ok "$cand" 3 11)" && break
-            py=""
-        done
-        if [ -z "$py" ] && python_ok_version=$(/usr/bin/python3 -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null) \
-            && [ "$python_ok_version" = True ]; then
-            apt_install python3-venv # Debian's python3 lacks venv/ensurepip until this is installed
-            py="$(python_ok /usr/bin/python3 3 11)" || py=""
-        fi
-        [ -n "$py" ] || die "no Python >= 3.11 with the venv module found (set PYTHON=/path/to/python3.11+)"
+        py="$(find_python312)" || no_python312
     fi
-    say "creating .venv with $py"
+    minor="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    if [ "$minor" != 3.12 ]; then
+        printf '\nbootstrap: WARNING: .venv will run Python %s, but Lambda runs 3.12 and the locks are resolved for 3.12.\n' "$minor" >&2
+        printf 'bootstrap: WARNING: tests may pass here and fail on Lambda (or the reverse). Install Python 3.12 (docs/local-stack.md, "Python and dependencies").\n\n' >&2
+    fi
+    say "creating .venv with $py (Python $minor; reason: $venv_reason)"
     rm -rf "$VENV"
     "$py" -m venv "$VENV" >"$LOGS/bootstrap-venv.log" 2>&1 || die "could not create .venv (see $LOGS/bootstrap-venv.log)"
     printf '%s\n' "${PYTHON:-}" >"$VENV/.gophertok-python"
 fi
 
 if [ "$(cat "$VENV/.gophertok-stamp" 2>/dev/null)" != "$venv_stamp" ]; then
-    say "installing requirements-dev.txt into .venv (log: .state/logs/bootstrap-pip.log)"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements-dev.txt \
+    say "installing requirements-dev.txt (hashed lock) into .venv (log: .state/logs/bootstrap-pip.log)"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r requirements-dev.txt \
         >"$LOGS/bootstrap-pip.log" 2>&1 || pip_failed "requirements-dev.txt into .venv" "$LOGS/bootstrap-pip.log"
     site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     # Makes `import gophertok` (the layer) and `import gophertok_local` (infra tooling) work without sys.path hacks.

@@ -184,7 +184,8 @@ def migrate(directory: Path) -> int:
         with conn.cursor() as cur:
             # Serialises concurrent runs (two `make up` at once) so no file is applied twice.
             cur.execute("SELECT GET_LOCK(%s, %s)", (LOCK_NAME, LOCK_TIMEOUT_S))
-            if cur.fetchone()[0] != 1:
+            row = cur.fetchone()
+            if row is None or row[0] != 1:
                 raise MigrationError(f"another migration run holds the lock {LOCK_NAME!r}")
             cur.execute(CREATE_TABLE)
             applied = applied_checksums(cur)

@@ -103,6 +103,12 @@ def _fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _requirements(source: Path) -> Path:
+    """A layer's requirements: python/requirements.txt where `sam build` reads it (ContentUri python/), else ./"""
+    nested = source / "python" / "requirements.txt"
+    return nested if nested.is_file() else source / "requirements.txt"
+
+
 def build_layer(name: str, interpreter: str | None) -> Path:
     source = LAYERS[name]
     archive = BUILD / "layers" / f"{name}.zip"
@@ -114,10 +120,11 @@ def build_layer(name: str, interpreter: str | None) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     site = staging / "python"
     site.mkdir(parents=True)
-    pip_install(["-r", str(source / "requirements.txt")], site)
+    pip_install(["--require-hashes", "-r", str(_requirements(source))], site)
     remove_distributions(site, RUNTIME_PROVIDED)
     if (source / "python").is_dir():
-        shutil.copytree(source / "python", site, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        skip = shutil.ignore_patterns("__pycache__", "requirements.txt")
+        shutil.copytree(source / "python", site, dirs_exist_ok=True, ignore=skip)
     if interpreter:
         subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", str(site)], check=True)
     zip_tree(staging, archive)

@@ -1,5 +1,7 @@
 """GET /douyin/comment/list/ — a video's comments, newest first; the token is optional."""
 
+from typing import Any
+
 from gophertok.auth.session import optional_user
 from gophertok.http import Request, http_endpoint
 from gophertok.paging import requested_cursor
@@ -7,7 +9,7 @@ from gophertok.services import comments
 
 
 @http_endpoint
-def handler(request: Request) -> dict:
+def handler(request: Request) -> dict[str, Any]:
     viewer_id = optional_user(request)
     video_id = request.integer("video_id", minimum=1)
     items, next_cursor = comments.list_comments(video_id, viewer_id, requested_cursor(request.params))

@@ -1,5 +1,7 @@
 """GET /douyin/message/chat/ — the conversation with ``to_user_id``; only newer incoming messages when polled."""
 
+from typing import Any
+
 from gophertok.auth.session import require_user
 from gophertok.http import Request, http_endpoint
 from gophertok.paging import requested_cursor
@@ -7,7 +9,7 @@ from gophertok.services import messages
 
 
 @http_endpoint
-def handler(request: Request) -> dict:
+def handler(request: Request) -> dict[str, Any]:
     viewer_id = require_user(request)
     other_id = request.integer("to_user_id", minimum=1)
     pre_msg_time = request.integer("pre_msg_time", required=False, minimum=0)

@@ -1,10 +1,12 @@
 """POST /douyin/user/login/ — exchange username and password for a token."""
 
+from typing import Any
+
 from gophertok.http import Request, http_endpoint
 from gophertok.services import users
 
 
 @http_endpoint
-def handler(request: Request) -> dict:
+def handler(request: Request) -> dict[str, Any]:
     user_id, token = users.login(request.text("username"), request.text("password"))
     return {"user_id": user_id, "token": token}

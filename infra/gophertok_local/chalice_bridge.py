@@ -25,7 +25,8 @@ CATCH_ALL_DEPTH = 8  # chalice local matches path parameters segment by segment,
 
 
 def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers or JSON_HEADERS)
+    chosen: dict[str, str | list[str]] = {**(headers or JSON_HEADERS)}
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=chosen)
 
 
 def _to_v2_event(original: dict[str, Any], route_path: str) -> dict[str, Any]:
@@ -45,7 +46,9 @@ def _to_v2_event(original: dict[str, Any], route_path: str) -> dict[str, Any]:
 
 def _proxy_view(app: Chalice, path: str, functions: dict[str, str]):
     def view(**_: str) -> Response:
-        original = app.current_request.to_original_event()
+        request = app.current_request
+        assert request is not None  # chalice sets it before calling a view
+        original = request.to_original_event()
         method = original["requestContext"]["httpMethod"]
         function = functions.get(method)
         if function is None:

@@ -1,7 +1,8 @@
 """Summarise the EMF metric lines the functions wrote into the local logs (``make metrics``).
 
 On AWS, CloudWatch extracts the same lines into metrics; locally this reads ``.state/logs/*.log`` and
-prints, per function: invocations, errors by status_code, latency percentiles, cold starts and init
+prints, per function: invocations, errors (server faults, status_code >= 50000) and rejections (other
+non-zero status_codes) by status_code, latency percentiles, cold starts and init
 time, consumer batch sizes and lag, and every business counter.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from gophertok_local.functions import REPO_ROOT
 
 LOG_DIR = REPO_ROOT / ".state" / "logs"
+OUTCOMES = {"Errors": "errors_by_status_code", "Rejections": "rejections_by_status_code"}
 
 
 def emf_documents(lines: Iterable[str]) -> Iterable[dict[str, Any]]:
@@ -39,14 +41,15 @@ def _metric_names(document: dict[str, Any]) -> list[str]:
 
 def summarise(documents: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_status: dict[str, dict[str, dict[str, int]]] = {name: defaultdict(lambda: defaultdict(int)) for name in OUTCOMES}
     for document in documents:
         function = str(document.get("function", "unknown"))
         for name in _metric_names(document):
             if isinstance(document.get(name), int | float):
                 values[function][name].append(float(document[name]))
-        if document.get("Errors"):
-            errors[function][str(document.get("status_code"))] += int(document["Errors"])
+        for name in OUTCOMES:
+            if document.get(name):
+                by_status[name][function][str(document.get("status_code"))] += int(document[name])
     summary: dict[str, dict[str, Any]] = {}
     for function, metrics in sorted(values.items()):
         row: dict[str, Any] = {}
@@ -60,8 +63,9 @@ def summarise(documents: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 }
             else:
                 row[name] = sum(samples)
-        if errors.get(function):
-            row["errors_by_status_code"] = dict(errors[function])
+        for name, key in OUTCOMES.items():
+            if by_status[name].get(function):
+                row[key] = dict(by_status[name][function])
         summary[function] = row
     return summary
 

@@ -50,7 +50,7 @@ def failed_ids(response: Any, message_ids: list[str]) -> set[str]:
     failures = response["batchItemFailures"]
     if not isinstance(failures, list):
         return set(message_ids)
-    ids = {item.get("itemIdentifier") if isinstance(item, dict) else None for item in failures}
+    ids: set[Any] = {item.get("itemIdentifier") if isinstance(item, dict) else None for item in failures}
     return set(message_ids) if not ids <= set(message_ids) else ids
 
 

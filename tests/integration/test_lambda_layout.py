@@ -20,6 +20,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -141,7 +142,11 @@ def run_in_layout(layout: dict, interpreter: str, function: str, event: dict, la
         code_bytes + sum(layout["sizes"][name] for name in layers),
     )
     out = root / function / "result.json"
-    spec = {"path": [str(task), str(opt / "python"), str(layout["runtime"])], "function": function, "out": str(out)}
+    spec: dict[str, Any] = {
+        "path": [str(task), str(opt / "python"), str(layout["runtime"])],
+        "function": function,
+        "out": str(out),
+    }
     spec["event"] = event
     env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": function, "LAMBDA_TASK_ROOT": str(task)}
     completed = subprocess.run(

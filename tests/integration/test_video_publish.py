@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -36,7 +37,7 @@ def unique_clip(container: str = "mp4") -> bytes:
 
 
 def publish(client: DouyinClient, token: str, data: bytes | None, title: str | None = "a title", name="clip.mp4"):
-    fields = {"token": (None, token)}
+    fields: dict[str, tuple[Any, ...]] = {"token": (None, token)}
     if title is not None:
         fields["title"] = (None, title)
     if data is not None:

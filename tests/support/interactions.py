@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from gophertok import ids, keys
 from support.douyin import Account, DouyinClient, user_info
@@ -38,7 +39,7 @@ def like(client: DouyinClient, account: Account, video_id: int, action_type: int
 
 
 def liked_ids(client: DouyinClient, viewer: Account, user_id: int | None = None) -> list[int]:
-    params = {"token": viewer.token}
+    params: dict[str, Any] = {"token": viewer.token}
     if user_id is not None:
         params["user_id"] = user_id
     body = client.call("GET", "/douyin/favorite/list/", params=params)
@@ -57,7 +58,7 @@ def comment(client: DouyinClient, account: Account, video_id: int, text: str) ->
 
 
 def comment_list(client: DouyinClient, video_id: int, viewer: Account | None = None) -> list[dict]:
-    params = {"video_id": video_id}
+    params: dict[str, Any] = {"video_id": video_id}
     if viewer is not None:
         params["token"] = viewer.token
     body = client.call("GET", "/douyin/comment/list/", params=params)
@@ -100,4 +101,8 @@ def forget_in_redis(redis_client, user_ids: Iterable[int], video_ids: Iterable[i
 def wait_for_profiles(client: DouyinClient, accounts: Iterable[Account]) -> None:
     """Wait until the profile consumer gave every account its avatar, so user objects stop changing."""
     for account in accounts:
-        wait_for(lambda a=account: user_info(client, a, a.user_id)["avatar"], timeout=30, what="the default profile")
+
+        def avatar(a: Account = account) -> Any:
+            return user_info(client, a, a.user_id)["avatar"]
+
+        wait_for(avatar, timeout=30, what="the default profile")

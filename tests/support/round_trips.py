@@ -50,6 +50,7 @@ def counting_round_trips() -> Iterator[RoundTrips]:
         socket_timeout=settings.redis_timeout,
         socket_connect_timeout=settings.redis_timeout,
     )
+    assert isinstance(counting, CountingRedis)
     original = redis_client.get_redis()
     database = get_database()
     sql_before = database.statements

@@ -29,7 +29,7 @@ def relation(client: DouyinClient, actor: Account, target: Account, action_type:
 
 
 def user_list(client: DouyinClient, kind: str, viewer: Account, owner: Account | None = None) -> list[dict[str, Any]]:
-    params = {"token": viewer.token}
+    params: dict[str, Any] = {"token": viewer.token}
     if owner is not None:
         params["user_id"] = owner.user_id
     body = client.call("GET", LISTS[kind], params=params)

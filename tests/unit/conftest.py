@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -54,7 +55,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def process_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+def process_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """A clean environment for code that calls ``get_settings()`` itself; the cache is cleared around the test."""
     for name in SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)

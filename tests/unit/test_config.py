@@ -125,7 +125,7 @@ def test_settings_are_immutable():
     settings = load_settings(env={})
 
     with pytest.raises(AttributeError):
-        settings.stage = "prod"  # type: ignore[misc]
+        settings.stage = "prod"
 
 
 def test_get_settings_is_cached_until_cache_clear(process_settings, monkeypatch):

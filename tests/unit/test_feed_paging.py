@@ -24,7 +24,8 @@ class MemoryFeed:
 
 
 def walk(index: MemoryFeed, page_size: int) -> list[list[Entry]]:
-    pages, bound = [], 10**13
+    pages: list[list[Entry]] = []
+    bound = 10**13
     while True:
         window = index.before(bound, page_size + 1)
         page = feed._whole_milliseconds(window, page_size, index.at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -59,7 +59,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     def get(name: str, default: str) -> str:
         return env.get(name, default) or default
 
-    def number(name: str, default: str, kind: type = int):
+    def number(name: str, default: str, kind: Callable[[str], object] = int) -> object:
         raw = get(name, default)
         try:
             return kind(raw)

@@ -70,7 +70,7 @@ def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
     return sorted(records, key=lambda record: (record.topic, record.partition, record.offset))
 
 
-BatchHandler = Callable[[list[Event]], None]
+BatchHandler = Callable[[list[Event]], object]  # what it returns (e.g. rows written) is not used
 
 
 def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

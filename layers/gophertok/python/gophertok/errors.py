@@ -113,7 +113,7 @@ ERROR_TABLE: dict[type[AppError], ErrorSpec] = {
 def spec_for(error: AppError) -> ErrorSpec:
     for cls in type(error).__mro__:
         if cls in ERROR_TABLE:
-            return ERROR_TABLE[cls]  # type: ignore[index]
+            return ERROR_TABLE[cls]
     raise LookupError(type(error))  # unreachable: AppError is in the table
 
 

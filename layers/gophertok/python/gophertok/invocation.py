@@ -3,7 +3,7 @@ the trace segment and the per-invocation metrics.
 
     with invocation(context, fallback_name, request_id, trace_header) as call:
         ...                       # the handler's work
-        call.status_code = 0      # what the metrics should report
+        call.status_code = 0      # what the metrics report: Errors if >= 50000 (5xx), Rejections if other non-zero
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def invocation(
             call.metrics.update(
                 {
                     "Invocations": (1, metrics.COUNT),
-                    "Errors": (0 if call.status_code == 0 else 1, metrics.COUNT),
+                    **metrics.outcome(call.status_code),
                     "Latency": (call.elapsed_ms, metrics.MILLISECONDS),
                 }
             )

@@ -25,7 +25,9 @@ def _redact(key: str, value: object) -> object:
     return "[redacted]" if any(word in key.lower() for word in _SECRET_KEYS) else value
 
 
-def record_fields(message: str, level: str = "INFO", logger: str = "gophertok.metrics", created: float | None = None):
+def record_fields(
+    message: str, level: str = "INFO", logger: str = "gophertok.metrics", created: float | None = None
+) -> dict[str, object]:
     """The keys every JSON line carries: time, level, logger, message and the invocation context."""
     moment = dt.datetime.now(dt.UTC) if created is None else dt.datetime.fromtimestamp(created, dt.UTC)
     entry: dict[str, object] = {

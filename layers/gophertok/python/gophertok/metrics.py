@@ -20,6 +20,23 @@ NAMESPACE = "GopherTok"
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
 
+# status_codes from here up are faults of the server (HTTP 5xx, see gophertok.errors); non-zero codes below it
+# are the client's request refused (bad input, wrong password, duplicate like, rate limit).
+SERVER_FAULT_STATUS_CODE = 50000
+
+
+def outcome(status_code: int) -> dict[str, tuple[float, str]]:
+    """An invocation's outcome metrics: ``Errors`` counts server faults only, ``Rejections`` refused requests.
+
+    Both are always emitted (0 or 1), so their sums over ``Invocations`` are rates; the ``status_code``
+    dimension tells which fault or which rejection.
+    """
+    fault = status_code >= SERVER_FAULT_STATUS_CODE
+    return {
+        "Errors": (1 if fault else 0, COUNT),
+        "Rejections": (1 if status_code != 0 and not fault else 0, COUNT),
+    }
+
 
 def emf_document(
     metrics: Mapping[str, tuple[float, str]],
@@ -75,6 +92,6 @@ def count(name: str, value: float = 1, function: str | None = None, **properties
     Outside a function invocation (scripts such as ``make seed``) there is nothing to attribute it to,
     so nothing is emitted.
     """
-    function = function or logs.current("function")
-    if function:
-        emit({name: (value, COUNT)}, {"function": str(function)}, properties)
+    attributed = function or logs.current("function")
+    if attributed:
+        emit({name: (value, COUNT)}, {"function": str(attributed)}, properties)

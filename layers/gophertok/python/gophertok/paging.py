@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gophertok import keys
 from gophertok.adapters.redis_client import get_redis
@@ -68,9 +68,10 @@ def newest_first(
     while True:
         wanted = size + 2 + (slack if cursor else 0)  # +1 to know if more follow, +1 for the sentinel
         if cursor is None:
-            rows = redis.zrevrange(key, 0, wanted - 1, withscores=True)
+            raw = redis.zrevrange(key, 0, wanted - 1, withscores=True)
         else:
-            rows = redis.zrevrangebyscore(key, cursor.score, "-inf", start=0, num=wanted, withscores=True)
+            raw = redis.zrevrangebyscore(key, cursor.score, "-inf", start=0, num=wanted, withscores=True)
+        rows = cast("list[tuple[str, float]]", raw)  # decode_responses=True: (member, score) pairs
         if not rows and rebuild is not None:
             rebuild()
             rebuild = None

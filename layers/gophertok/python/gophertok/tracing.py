@@ -10,7 +10,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import traceback
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types-aws-xray-sdk, a dev-only stub package
+    from aws_xray_sdk.core.recorder import AWSXRayRecorder
 
 HEADER = "X-Amzn-Trace-Id"  # the name API Gateway uses; also carried in Kafka record headers
 
@@ -27,10 +32,10 @@ def in_lambda() -> bool:
 
 
 @functools.cache
-def _recorder():
+def _recorder() -> AWSXRayRecorder:
     from aws_xray_sdk.core import xray_recorder
 
-    options = {"context_missing": "IGNORE_ERROR", "service": "gophertok"}
+    options: dict[str, Any] = {"context_missing": "IGNORE_ERROR", "service": "gophertok"}
     if not in_lambda():
         options["sampling"] = False  # local collector: keep every trace
     xray_recorder.configure(**options)
@@ -56,13 +61,14 @@ def segment(name: str, trace_header: str | None = None) -> Iterator[None]:
         return
     recorder = _recorder()
     header = parse_header(trace_header)
-    recorder.begin_segment(name, traceid=header.get("Root"), parent_id=header.get("Parent"), sampling=1)
+    recorder.begin_segment(name, traceid=header.get("Root"), parent_id=header.get("Parent"), sampling=True)
     try:
         yield
     except BaseException as exc:
         entity = recorder.current_segment()
         if entity is not None:
-            entity.add_exception(exc, [], remote=False)
+            # the SDK records any BaseException; its stub says Exception
+            entity.add_exception(exc, traceback.StackSummary(), remote=False)  # type: ignore[arg-type]
         raise
     finally:
         recorder.end_segment()

@@ -44,13 +44,13 @@ class Database:
     def __init__(self, settings: Settings | None = None, password: str | None = None) -> None:
         self._settings = settings
         self._password = password
-        self._conn: pymysql.connections.Connection | None = None
+        self._conn: pymysql.connections.Connection[pymysql.cursors.DictCursor] | None = None
         self._lock = threading.RLock()
         self._in_transaction = False
         self._last_used = 0.0
         self.statements = 0
 
-    def _connect(self) -> pymysql.connections.Connection:
+    def _connect(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         settings = self._settings or get_settings()
         password = self._password if self._password is not None else _resolve_password(settings)
         try:
@@ -70,7 +70,7 @@ class Database:
         except pymysql.err.MySQLError as exc:
             raise Unavailable("the database is unavailable, please retry") from exc
 
-    def connection(self) -> pymysql.connections.Connection:
+    def connection(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         if self._conn is not None and self._conn.open and time.monotonic() - self._last_used > IDLE_PING_SECONDS:
             try:
                 self._conn.ping(reconnect=False)  # a frozen container's connection may be long dead

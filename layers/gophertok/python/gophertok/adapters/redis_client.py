@@ -6,6 +6,8 @@ stays on one slot in cluster mode.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import redis
 import redis.client
 import redis.cluster
@@ -17,7 +19,7 @@ _client: redis.Redis | redis.cluster.RedisCluster | None = None
 
 
 class _TracedPipeline(redis.client.Pipeline):
-    def execute(self, raise_on_error: bool = True):
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
         with tracing.subsegment("redis", kind="pipeline", commands=len(self.command_stack)):
             return super().execute(raise_on_error)
 
@@ -25,11 +27,11 @@ class _TracedPipeline(redis.client.Pipeline):
 class TracedRedis(redis.Redis):
     """redis.Redis whose round trips (single commands and pipelines) appear as X-Ray subsegments."""
 
-    def execute_command(self, *args, **options):
+    def execute_command(self, *args: Any, **options: Any) -> Any:
         with tracing.subsegment("redis", kind=str(args[0]) if args else "?", keys=max(0, len(args) - 1)):
-            return super().execute_command(*args, **options)
+            return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]  # untyped in redis-py
 
-    def pipeline(self, transaction: bool = True, shard_hint=None) -> redis.client.Pipeline:
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> redis.client.Pipeline:
         return _TracedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
 
@@ -59,6 +61,9 @@ def set_redis(client: redis.Redis | redis.cluster.RedisCluster | None) -> None:
     _client = client
 
 
+# What a caller's batch is, standalone or cluster: helpers that take ``pipe`` queue their commands into it.
+Pipeline = redis.client.Pipeline | redis.cluster.ClusterPipeline
+
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
@@ -66,12 +71,16 @@ def mget(client: redis.Redis | redis.cluster.RedisCluster, keys: list[str]) -> l
     """MGET that also works when the keys live on different cluster slots."""
     if not keys:
         return []
+    # decode_responses=True: the values are str
     if isinstance(client, redis.cluster.RedisCluster):
-        return client.mget_nonatomic(keys)
-    return client.mget(keys)
+        return cast("list[str | None]", client.mget_nonatomic(keys))
+    return cast("list[str | None]", client.mget(keys))
 
 
-def run_script_per_key(source: str, calls: list[tuple[str, list[object]]]) -> list[object]:
+ScriptArg = str | int | float
+
+
+def run_script_per_key(source: str, calls: list[tuple[str, list[ScriptArg]]]) -> list[Any]:
     """Run a one-key Lua script once per (key, args) call: pipelined on a standalone client (one round
     trip), one call after another on a cluster client (whose pipelines cannot carry scripts)."""
     if not calls:

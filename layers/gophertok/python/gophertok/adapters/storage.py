@@ -9,19 +9,23 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from gophertok import tracing
 from gophertok.config import get_settings
 from gophertok.errors import Unavailable
 
+if TYPE_CHECKING:  # types-boto3-s3, a dev-only stub package
+    from types_boto3_s3.client import S3Client
+
 
 @functools.cache
-def _client():
+def _client() -> S3Client:
     import boto3
     from botocore.config import Config
 
     # An emulator on 127.0.0.1 has no per-bucket DNS names, so address buckets by path there.
-    style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"
+    style: Literal["path", "auto"] = "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"
     config = Config(
         signature_version="s3v4",  # presigned URLs must be SigV4 (SigV2 is refused in newer regions)
         connect_timeout=3,
@@ -32,7 +36,7 @@ def _client():
     return boto3.client("s3", config=config)
 
 
-def _storage_errors():
+def _storage_errors() -> tuple[type[Exception], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return BotoCoreError, ClientError

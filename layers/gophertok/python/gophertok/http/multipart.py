@@ -33,11 +33,11 @@ def _disposition(raw_headers: bytes) -> tuple[str | None, str | None, str]:
         if ":" in line:
             name, _, value = line.partition(":")
             message[name.strip()] = value.strip()
-    name = message.get_param("name", header="content-disposition")
+    field_name = message.get_param("name", header="content-disposition")
     filename = message.get_filename()
     content_type = message.get_content_type() if message.get("content-type") else "application/octet-stream"
     return (
-        name if isinstance(name, str) else None,
+        field_name if isinstance(field_name, str) else None,
         filename,
         content_type,
     )

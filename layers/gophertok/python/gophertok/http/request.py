@@ -11,7 +11,7 @@ import binascii
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl
 
 from gophertok.errors import InvalidInput
@@ -42,6 +42,10 @@ class Request:
             return credentials.strip()
         return None
 
+    @overload
+    def text(self, name: str, *, required: Literal[True] = True, max_length: int | None = None) -> str: ...
+    @overload
+    def text(self, name: str, *, required: bool, max_length: int | None = None) -> str | None: ...
     def text(self, name: str, *, required: bool = True, max_length: int | None = None) -> str | None:
         """A string parameter as sent (not trimmed). Missing or empty counts as absent."""
         value = self.params.get(name)
@@ -53,6 +57,10 @@ class Request:
             raise InvalidInput(f"{name} must be at most {max_length} characters")
         return value
 
+    @overload
+    def integer(self, name: str, *, required: Literal[True] = True, minimum: int | None = None) -> int: ...
+    @overload
+    def integer(self, name: str, *, required: bool, minimum: int | None = None) -> int | None: ...
     def integer(self, name: str, *, required: bool = True, minimum: int | None = None) -> int | None:
         """An int64 parameter; absent/empty gives None unless required."""
         raw = self.params.get(name, "").strip()
@@ -74,7 +82,7 @@ class Request:
 
 
 def _body_bytes(event: dict[str, Any]) -> bytes:
-    body = event.get("body")
+    body: str | bytes | None = event.get("body")
     if body is None:
         return b""
     if isinstance(body, bytes):

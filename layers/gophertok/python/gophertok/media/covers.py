@@ -27,7 +27,7 @@ log = logs.get_logger("gophertok.media.covers")
 def ffmpeg_path() -> str:
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def _command(source: str) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from gophertok import ids, keys, metrics, paging
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis, mget
+from gophertok.adapters.redis_client import Pipeline, get_redis, mget
 from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.moderation import mask
@@ -88,7 +88,7 @@ def _row_from_db(row: dict[str, Any]) -> CommentRow:
     )
 
 
-def _cache_rows(rows: Iterable[CommentRow], pipe) -> None:
+def _cache_rows(rows: Iterable[CommentRow], pipe: Pipeline) -> None:
     for row in rows:
         pipe.set(keys.comment(row.id), json.dumps(asdict(row), ensure_ascii=False), ex=ROW_TTL_SECONDS)
 

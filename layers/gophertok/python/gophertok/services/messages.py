@@ -7,7 +7,7 @@ Sending appends to the conversation in Redis (readers see it on the very next po
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from gophertok import ids, logs, metrics, paging
 from gophertok.adapters import kafka
@@ -26,7 +26,6 @@ _POLL_WINDOW = 5 * PAGE_SIZE  # messages read per poll before keeping those sent
 MESSAGE_SENT = "message.sent"
 
 log = logs.get_logger("gophertok.messages")
-T = TypeVar("T")
 
 
 def validate_content(content: str | None) -> str:
@@ -85,7 +84,7 @@ def chat(
     return [message.as_json() for message in oldest_first], next_cursor
 
 
-def _loaded(viewer_id: int, other_id: int, read: Callable[[], T | None]) -> T:
+def _loaded[T](viewer_id: int, other_id: int, read: Callable[[], T | None]) -> T:
     """``read()`` of a loaded conversation: when it is not loaded, check the other user and load it first."""
     found = read()
     if found is None:

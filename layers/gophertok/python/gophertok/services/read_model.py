@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis, run_script_per_key
+from gophertok.adapters.redis_client import ScriptArg, get_redis, run_script_per_key
 from gophertok.errors import Unavailable
 
 Counts = dict[int, dict[str, int]]
@@ -100,7 +101,7 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
     return counts
 
 
-def field_pairs(values: dict[str, int]) -> list[object]:
+def field_pairs(values: dict[str, int]) -> list[ScriptArg]:
     """``{field: value}`` as the flat field, value list that HSET-style scripts take."""
     return [part for field, value in values.items() for part in (field, value)]
 
@@ -125,7 +126,9 @@ def load_video_stats(video_ids: Iterable[int]) -> Counts:
     return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL)
 
 
-def _adjust(changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader) -> None:
+def _adjust(
+    changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader: Callable[[set[int]], object]
+) -> None:
     by_item: dict[int, dict[str, int]] = {}
     for item, field, delta in changes:
         if delta:
@@ -142,7 +145,7 @@ def _adjust(changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], 
             return
         # Rebuild the missing hashes from MySQL, then increment: this change is not in MySQL yet (its
         # event is published after this call), so the rebuild cannot have counted it already.
-        loader(pending)
+        loader(set(pending))
     raise Unavailable("the cache keeps losing counters, please retry")
 
 
@@ -242,8 +245,11 @@ def ensure_friends(user_id: int) -> str:
         return key
 
     def rebuild() -> None:
-        following = redis.zrange(ensure_following(user_id), 0, -1, withscores=True)
-        followers = dict(redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
+        # decode_responses=True: (member, score) pairs
+        following = cast("list[tuple[str, float]]", redis.zrange(ensure_following(user_id), 0, -1, withscores=True))
+        followers = dict(
+            cast("list[tuple[str, float]]", redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
+        )
         mapping = {
             member: int(max(score, followers[member]))
             for member, score in following
@@ -273,7 +279,7 @@ def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
     """ZADD ``mapping`` (member -> score) to ``key`` only if the key exists (one script call)."""
     if not mapping:
         return
-    args: list[object] = [keys.CACHE_TTL_SECONDS]
+    args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS]
     for member, score in mapping.items():
         args += [score, member]
     redis = get_redis()
@@ -310,4 +316,5 @@ def liked_flags(viewer_id: int | None, video_ids: Iterable[int]) -> set[int]:
 
 def zset_page(key: str, start: int = 0, stop: int = -1) -> list[int]:
     """Members of an id ZSET, highest score (most recent) first, without the sentinel."""
-    return [int(member) for member in get_redis().zrevrange(key, start, stop) if member != keys.SENTINEL]
+    members = cast("list[str]", get_redis().zrevrange(key, start, stop))  # decode_responses=True: str members
+    return [int(member) for member in members if member != keys.SENTINEL]

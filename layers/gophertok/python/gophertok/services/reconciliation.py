@@ -83,7 +83,10 @@ Drift = dict[str, dict[str, int]]  # drift key ("<kind>:<redis key>") -> what My
 
 
 def _counter_drift(
-    ids: Sequence[int], key: Callable[[int], str], fields: Sequence[str], counts: Callable[[list[int]], dict]
+    ids: Sequence[int],
+    key: Callable[[int], str],
+    fields: Sequence[str],
+    counts: Callable[[Sequence[int]], read_model.Counts],
 ) -> Drift:
     if not ids:
         return {}

@@ -79,7 +79,7 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     except Unavailable:
         if following:
             _remove_edge(following_key, followers_key, follower_id, followee_id)
-        else:
+        elif previous is not None:  # always here: an unfollow that changed something had a score
             _add_edge(following_key, followers_key, follower_id, followee_id, previous)
         read_model.adjust_user_stats([(follower_id, "follow_count", -delta), (followee_id, "follower_count", -delta)])
         raise
@@ -106,7 +106,7 @@ def _remove_edge(following_key: str, followers_key: str, follower_id: int, follo
     if not removed:
         return None
     _mirror(followers_key, following_key, follower_id, followee_id, add_score=None)
-    return score
+    return float(score)
 
 
 def _mirror(

@@ -168,7 +168,7 @@ def _checked_record(upload_id: str, key: str) -> dict[str, Any]:
     raw = get_redis().get(keys.upload(upload_id))
     if raw is None:
         raise InvalidInput("unknown or expired upload: ask for a new upload URL")
-    record = json.loads(raw)
+    record: dict[str, Any] = json.loads(raw)
     info = storage.head_object(key)
     if info is None:
         raise InvalidInput("the uploaded object is gone")

@@ -87,7 +87,7 @@ def login(username: str | None, password: str | None) -> tuple[int, str]:
     stored = row["password_hash"] if row else None
     if not verify_password(stored, password) or row is None:
         raise LoginFailed()
-    if needs_rehash(stored):
+    if needs_rehash(row["password_hash"]):
         database.execute("UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(password), row["id"]))
     return int(row["id"]), issue_token(int(row["id"]))
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis
+from gophertok.adapters.redis_client import Pipeline, get_redis
 from gophertok.services import read_model
 
 FEED_CAPACITY = 5000
@@ -105,13 +106,13 @@ def ensure_indexes(author_ids: Iterable[int]) -> None:
 # Writing -----------------------------------------------------------------------------------------
 
 
-def add_videos(videos: Iterable[tuple[int, int, int]], pipe=None) -> None:
+def add_videos(videos: Iterable[tuple[int, int, int]], pipe: Pipeline | None = None) -> None:
     """Index (video_id, author_id, created_at) triples in the feed and the authors' lists.
 
     Call ``ensure_indexes`` for the authors first. With ``pipe`` the commands join the caller's batch.
     """
     own = pipe is None
-    pipe = get_redis().pipeline(transaction=False) if own else pipe
+    pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
     for video_id, author_id, created_at in videos:
         pipe.zadd(keys.VIDEO_FEED, {str(video_id): created_at})
         pipe.zadd(keys.user_videos(author_id), {str(video_id): created_at})
@@ -121,10 +122,10 @@ def add_videos(videos: Iterable[tuple[int, int, int]], pipe=None) -> None:
         pipe.execute()
 
 
-def remove_videos(videos: Iterable[tuple[int, int]], pipe=None) -> None:
+def remove_videos(videos: Iterable[tuple[int, int]], pipe: Pipeline | None = None) -> None:
     """Take (video_id, author_id) pairs out of the feed and the authors' lists."""
     own = pipe is None
-    pipe = get_redis().pipeline(transaction=False) if own else pipe
+    pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
     for video_id, author_id in videos:
         pipe.zrem(keys.VIDEO_FEED, str(video_id))
         pipe.zrem(keys.user_videos(author_id), str(video_id))
@@ -160,7 +161,8 @@ def feed_before(before_ms: int, count: int) -> tuple[list[Entry], int | None]:
 
 def feed_at(created_at: int) -> list[Entry]:
     """Every feed entry created in exactly this millisecond."""
-    return _entries(get_redis().zrangebyscore(keys.VIDEO_FEED, created_at, created_at, withscores=True))
+    pairs = get_redis().zrangebyscore(keys.VIDEO_FEED, created_at, created_at, withscores=True)
+    return _entries(cast("list[tuple[str, float]]", pairs))  # decode_responses=True: (member, score)
 
 
 def author_entries(author_id: int) -> list[Entry]:

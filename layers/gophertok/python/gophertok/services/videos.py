@@ -14,7 +14,7 @@ from typing import Any
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis, mget
+from gophertok.adapters.redis_client import Pipeline, get_redis, mget
 from gophertok.adapters.storage import public_url
 from gophertok.errors import NotFound
 from gophertok.services import read_model, users
@@ -39,7 +39,7 @@ def row_from_db(row: dict[str, Any]) -> VideoRow:
     )
 
 
-def cache_rows(rows: Iterable[VideoRow], pipe=None) -> None:
+def cache_rows(rows: Iterable[VideoRow], pipe: Pipeline | None = None) -> None:
     """Write rows to the cache (into ``pipe`` when given, so callers can batch with other writes)."""
     own = pipe is None
     pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
