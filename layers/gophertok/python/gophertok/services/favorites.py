@@ -26,19 +26,20 @@ LIKE, UNLIKE = 1, 2
 FAVORITE_CHANGED = "favorite.changed"
 
 # KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike, ARGV[3] TTL.
-# Returns {changed, version, at_ms}. Versions are Redis server microseconds, forced to increase.
+# Returns {changed, version, at_ms}: changed is 1, 0 (already in that state) or -1 (the ZSET is not loaded:
+# the caller loads it and tries again; a script never creates a partial set). Every call issues a version
+# from the Redis clock, forced to increase, so even a no-op can re-announce the state it found.
 _CHANGE_LIKE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '0', '0'} end
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local at_ms = math.floor(at_us / 1000)
 local changed
 if ARGV[2] == '1' then
   changed = redis.call('ZADD', KEYS[1], 'NX', at_ms, ARGV[1])
+  if changed == 0 then at_ms = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) end
 else
   changed = redis.call('ZREM', KEYS[1], ARGV[1])
-end
-if changed == 0 then
-  return {0, '0', '0'}
 end
 local version = at_us
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -46,7 +47,8 @@ if version <= last then
   version = last + 1
 end
 redis.call('SET', KEYS[2], string.format('%.0f', version), 'EX', ARGV[3])
-return {1, string.format('%.0f', version), string.format('%.0f', at_ms)}
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {changed, string.format('%.0f', version), string.format('%.0f', at_ms)}
 """
 
 _UPSERT = """
@@ -65,6 +67,7 @@ class LikeChange:
     liked: bool
     at: int  # unix ms
     version: int
+    changed: bool = True  # False: the state already was this one (the event re-announces it)
 
     def event(self) -> Event:
         return Event(
@@ -88,16 +91,18 @@ def liked_for_action(action_type: int | None) -> bool:
     raise InvalidInput("action_type must be 1 (like) or 2 (unlike)")
 
 
-def _change(user_id: int, video_id: int, liked: bool) -> LikeChange | None:
-    """Apply the change to the liker's ZSET atomically; None when it was already in that state."""
-    likes = read_model.ensure_likes(user_id)
+def _change(user_id: int, video_id: int, liked: bool) -> LikeChange:
+    """Apply the change to the liker's ZSET atomically, with its version; ``changed`` False when it was
+    already in that state."""
     script = get_redis().register_script(_CHANGE_LIKE)
-    changed, version, at = script(
-        keys=[likes, keys.user_likes_clock(user_id)], args=[video_id, "1" if liked else "0", keys.CACHE_TTL_SECONDS]
-    )
-    if not int(changed):
-        return None
-    return LikeChange(user_id, video_id, liked, int(at), int(version))
+    for _ in range(3):  # the ZSET may be evicted between loading and changing it
+        likes = read_model.ensure_likes(user_id)
+        changed, version, at = script(
+            keys=[likes, keys.user_likes_clock(user_id)], args=[video_id, "1" if liked else "0", keys.CACHE_TTL_SECONDS]
+        )
+        if int(changed) >= 0:
+            return LikeChange(user_id, video_id, liked, int(at), int(version), changed=bool(int(changed)))
+    raise Unavailable("the cache keeps losing this list, please retry")
 
 
 def _count(user_id: int, video: videos.VideoRow, delta: int) -> None:
@@ -108,21 +113,27 @@ def _count(user_id: int, video: videos.VideoRow, delta: int) -> None:
 def set_favorite(user_id: int, video_id: int, liked: bool) -> bool:
     """Like (``liked``) or unlike a video; returns whether the state changed (idempotent).
 
-    Raises NotFound for an unknown video and Unavailable when the event cannot be published (the
-    Redis change is then undone, so the client can retry).
+    A write is applied whole or not at all: when anything fails after the change (the counters, the
+    event), the change is undone and the error raised, so the client can retry. A repeated request
+    whose state already matches publishes the current state again (with a new version): if a crash
+    lost the first request's event, the retry still brings MySQL to the state the client sees.
+    Raises NotFound for an unknown video and Unavailable when a backing service is down.
     """
     video = videos.require_video(video_id)
     change = _change(user_id, video.id, liked)
-    if change is None:
+    if not change.changed:
+        kafka.publish_one(Topics.FAVORITE_EVENTS, str(user_id), change.event())
         return False
     delta = 1 if liked else -1
-    # Counters move only after the change won, and before the event exists: a rebuild from MySQL
-    # can therefore never count a change whose increment is still to come.
-    _count(user_id, video, delta)
+    counted = False
     try:
+        # Counters move only after the change won, and before the event exists: a rebuild from MySQL
+        # can therefore never count a change whose increment is still to come.
+        _count(user_id, video, delta)
+        counted = True
         kafka.publish_one(Topics.FAVORITE_EVENTS, str(user_id), change.event())
-    except Unavailable:
-        if _change(user_id, video.id, not liked) is not None:
+    except Exception:
+        if _change(user_id, video.id, not liked).changed and counted:
             _count(user_id, video, -delta)
         raise
     metrics.count("Likes" if liked else "Unlikes")
