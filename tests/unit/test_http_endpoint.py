@@ -7,7 +7,7 @@ import json
 import pytest
 import redis
 
-from gophertok.auth.session import require_user
+from gophertok.auth.session import token_subject
 from gophertok.auth.tokens import issue_token
 from gophertok.errors import InvalidInput, NotFound, Unavailable
 from gophertok.http import Request, http_endpoint
@@ -121,7 +121,7 @@ def test_http_endpoint_business_error_carries_no_request_id():
 def test_http_endpoint_bad_token_is_clean_auth_error(token):
     event = http_event("GET", "/douyin/user/", headers={"Authorization": f"Bearer {token}"})
 
-    response, body = call(lambda request: {"user_id": require_user(request)}, event)
+    response, body = call(lambda request: {"user_id": token_subject(request)}, event)
 
     assert response["statusCode"] == 200
     assert body["status_code"] in {20001, 20002}
@@ -131,7 +131,7 @@ def test_http_endpoint_bad_token_is_clean_auth_error(token):
 def test_http_endpoint_valid_token_reaches_view():
     event = http_event("GET", "/douyin/user/", query={"token": issue_token(31)})
 
-    _, body = call(lambda request: {"user_id": require_user(request)}, event)
+    _, body = call(lambda request: {"user_id": token_subject(request)}, event)
 
     assert body == {"status_code": 0, "status_msg": "success", "user_id": 31}
 
@@ -231,7 +231,7 @@ def test_http_endpoint_logs_never_contain_the_token(capsys, lambda_context):
     token = issue_token(5)
     event = http_event("GET", "/douyin/user/", query={"token": token}, headers={"Authorization": f"Bearer {token}"})
 
-    call(lambda request: {"user_id": require_user(request)}, event, lambda_context)
+    call(lambda request: {"user_id": token_subject(request)}, event, lambda_context)
 
     assert token not in capsys.readouterr().out
 

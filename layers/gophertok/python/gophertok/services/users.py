@@ -72,10 +72,19 @@ def register(username: str | None, password: str | None) -> tuple[int, str]:
         kafka.publish_one(Topics.USER_REGISTERED, str(user_id), event)
     except Unavailable:
         # Without its event the account would never get a profile: undo it so the client can retry.
-        database.execute("DELETE FROM users WHERE id = %s", (user_id,))
+        delete_user(user_id)
         raise
     metrics.count("Registrations")
     return user_id, issue_token(user_id)
+
+
+def delete_user(user_id: int) -> None:
+    """Remove the account row and its cached profile, so the user's tokens stop working at once.
+
+    Every deletion of a user goes through here: auth.session trusts the cached profile.
+    """
+    get_database().execute("DELETE FROM users WHERE id = %s", (user_id,))
+    forget_profiles([user_id])
 
 
 def login(username: str | None, password: str | None) -> tuple[int, str]:
