@@ -33,7 +33,8 @@ def friend_list(viewer_id: int, user_id: int | None) -> list[dict[str, Any]]:
     """Mutual follows of ``user_id`` (default: the viewer) as FriendUser objects, newest friendship first.
 
     Each carries the last message between the list owner and the friend (``""`` if none) and
-    ``msgType`` 1 when the owner sent it, 0 otherwise.
+    ``msgType`` 1 when the owner sent it, 0 otherwise. Those are private to the two of them: a viewer
+    reading someone else's friend list gets ``""`` and 0 for every friend (docs/privacy.md).
     """
     owner = list_owner(viewer_id, user_id)
     following_key, followers_key = keys.user_following(owner), keys.user_followers(owner)
@@ -47,7 +48,7 @@ def friend_list(viewer_id: int, user_id: int | None) -> list[dict[str, Any]]:
     # A friendship starts when the second of the two follows happened.
     since = {friend: max(at, followers[friend]) for friend, at in following.items() if friend in followers}
     order = sorted(since, key=lambda friend: (since[friend], friend), reverse=True)
-    last = conversations.last_messages(owner, order)
+    last = conversations.last_messages(owner, order) if owner == viewer_id else {}
     friends = []
     for user in _users_in_order(order, viewer_id):
         message = last.get(user["id"])
