@@ -9,7 +9,7 @@ import redis
 
 from gophertok.auth.session import token_subject
 from gophertok.auth.tokens import issue_token
-from gophertok.errors import InvalidInput, NotFound, Unavailable
+from gophertok.errors import InvalidInput, NotFound, RateLimited, Unavailable
 from gophertok.http import Request, http_endpoint
 from gophertok_local.events import http_event
 
@@ -106,6 +106,27 @@ def test_http_endpoint_malformed_body_gives_code_10001_not_500():
 
     assert response["statusCode"] == 200
     assert body["status_code"] == 10001
+
+
+def test_http_endpoint_rate_limited_answers_200_with_42900_and_a_retry_after_header():
+    def view(request: Request) -> dict:
+        raise RateLimited("comments", 7)
+
+    response, body = call(view)
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Retry-After"] == "7"
+    assert response["headers"]["Content-Type"].startswith("application/json")
+    assert body == {"status_code": 42900, "status_msg": "too many comments, try again in 7 s"}
+
+
+def test_http_endpoint_other_answers_carry_no_retry_after():
+    def view(request: Request) -> dict:
+        raise NotFound()
+
+    for handler_view in (view, lambda request: None):
+        response, _ = call(handler_view)
+        assert "Retry-After" not in response["headers"]
 
 
 def test_http_endpoint_business_error_carries_no_request_id():

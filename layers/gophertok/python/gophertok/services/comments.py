@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gophertok import ids, keys, metrics
+from gophertok import ids, keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -147,6 +147,7 @@ def add_comment(user_id: int, video_id: int, text: str | None) -> dict[str, Any]
     InvalidInput for bad text, NotFound for an unknown video, Unavailable when the event cannot be
     published (the comment is then withdrawn, so the client can retry).
     """
+    ratelimit.hit("comment", user_id)
     content = clean_text(text)
     videos.require_video(video_id)
     comment_id = ids.next_id()

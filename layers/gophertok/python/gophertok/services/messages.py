@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gophertok import ids, logs, metrics
+from gophertok import ids, logs, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.errors import InvalidInput, Unavailable
@@ -41,6 +41,7 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     Raises InvalidInput (bad action_type, blank or too long content, yourself), NotFound (no such
     user) and Unavailable (the event could not be published; the message is then withdrawn).
     """
+    ratelimit.hit("message", sender_id)
     if action_type != SEND:
         raise InvalidInput("action_type must be 1 (send)")
     content = validate_content(content)

@@ -13,7 +13,7 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass
 
-from gophertok import ids, keys, metrics, moderation
+from gophertok import ids, keys, metrics, moderation, ratelimit
 from gophertok.adapters import kafka, storage
 from gophertok.adapters.redis_client import get_redis
 from gophertok.config import get_settings
@@ -106,6 +106,7 @@ def publish_video(author_id: int, title: str | None, data: bytes | None) -> Publ
     a video container, truncated, or undecodable: nothing is stored then) and Unavailable (a backing
     service is down; the read model is left as it was).
     """
+    ratelimit.hit("publish", author_id)
     data = check_upload(data, get_settings().max_video_bytes)
     clean = clean_title(title)
     video_format = sniff_video(data)

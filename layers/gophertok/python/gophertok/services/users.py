@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gophertok import keys, metrics
+from gophertok import keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -57,9 +57,15 @@ def validate_credentials(username: str | None, password: str | None) -> tuple[st
     return username, password
 
 
-def register(username: str | None, password: str | None) -> tuple[int, str]:
-    """Create the account; returns (user_id, token). Conflict when the username is taken."""
+def register(username: str | None, password: str | None, source_ip: str | None = None) -> tuple[int, str]:
+    """Create the account; returns (user_id, token). Conflict when the username is taken.
+
+    ``source_ip`` (the HTTP caller's) is rate limited after validation, so a mistyped password does not use
+    up the caller's registrations; in-process callers (the seed script) pass None.
+    """
     username, password = validate_credentials(username, password)
+    if source_ip is not None:
+        ratelimit.hit("register", source_ip)
     database = get_database()
     try:
         _, user_id = database.execute(
@@ -87,15 +93,20 @@ def delete_user(user_id: int) -> None:
     forget_profiles([user_id])
 
 
-def login(username: str | None, password: str | None) -> tuple[int, str]:
-    """Returns (user_id, token); LoginFailed (same message) for an unknown user or a wrong password."""
+def login(username: str | None, password: str | None, source_ip: str = "") -> tuple[int, str]:
+    """Returns (user_id, token); LoginFailed (same message) for an unknown user or a wrong password.
+
+    RateLimited while the username or ``source_ip`` is locked out after repeated failures (gophertok.ratelimit).
+    """
     if not username or not password:
         raise InvalidInput("username and password are required")
+    ratelimit.begin_login(username, source_ip)
     database = get_database()
     row = database.query_one("SELECT id, password_hash FROM users WHERE username = %s", (username,))
     stored = row["password_hash"] if row else None
     if not verify_password(stored, password) or row is None:
         raise LoginFailed()
+    ratelimit.login_succeeded(username, source_ip)
     if needs_rehash(stored):
         database.execute("UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(password), row["id"]))
     return int(row["id"]), issue_token(int(row["id"]))
