@@ -16,12 +16,15 @@ Run with the stack's environment, e.g.:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import logging
 import os
 import time
 import uuid
 
-from gophertok import keys
+from gophertok import keys, logs
 from gophertok.adapters.redis_client import get_redis
 from gophertok.config import LoginLockout, get_settings
 from gophertok_local.events import http_event
@@ -35,7 +38,8 @@ def attempt(username: str, source_ip: str) -> tuple[int, int]:
     event = http_event(
         "POST", "/douyin/user/login/", query={"username": username, "password": "wrong-guess"}, source_ip=source_ip
     )
-    response = invoke("user_login", event)
+    with contextlib.redirect_stdout(io.StringIO()):  # the handler's metric lines
+        response = invoke("user_login", event)
     return json.loads(response["body"])["status_code"], int(response["headers"].get("Retry-After", 0))
 
 
@@ -87,6 +91,9 @@ def configure(unlimited: bool) -> None:
 
 
 def main() -> None:
+    logs.setup_logging()
+    for handler in logging.getLogger().handlers:  # one access log line per guess would drown the figures
+        handler.setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each measured window")
     args = parser.parse_args()
@@ -99,7 +106,10 @@ def main() -> None:
     lockout = get_settings().login_lockout
     for scenario, free in (("per username", lockout.free_per_user), ("per IP", lockout.free_per_ip)):
         hour = allowed_in(3600, free, lockout)
-        print(f"after  {scenario:12}: {hour} guesses in the first hour ({hour / 3600:.4f}/s), then 1 per {lockout.max_seconds:.0f} s")
+        print(
+            f"after  {scenario:12}: {hour} guesses in the first hour ({hour / 3600:.4f}/s), "
+            f"then 1 per {lockout.max_seconds:.0f} s"
+        )
     print(f"settings: {lockout}")
 
 

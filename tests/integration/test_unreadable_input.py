@@ -17,9 +17,9 @@ def client(api_url: str) -> DouyinClient:
 @pytest.mark.parametrize(
     ("data", "files"),
     [
-        (b"username=\xff\xfe&password=secret123", None),
-        (b"username=ab%FFcd&password=secret123", None),
-        (None, {"username": (None, b"ab\xffcd"), "password": (None, b"secret123")}),
+        (b"username=\xff\xfe&password=quiet-Otter-42", None),
+        (b"username=ab%FFcd&password=quiet-Otter-42", None),
+        (None, {"username": (None, b"ab\xffcd"), "password": (None, b"quiet-Otter-42")}),
         (None, {"username": (None, b"alice"), "password": (None, b"\xc3\x28secret")}),
     ],
     ids=["raw-form", "percent-encoded-form", "multipart-username", "multipart-password"],

@@ -22,7 +22,7 @@ from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
 from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
-from gophertok.moderation import mask
+from gophertok.moderation import mask, refuse_control_characters
 from gophertok.registry import Topics
 from gophertok.services import read_model, users, videos
 
@@ -65,7 +65,7 @@ def clean_text(text: str | None) -> str:
         raise InvalidInput("comment_text must not be empty")
     if len(text) > TEXT_MAX:
         raise InvalidInput(f"comment_text must be at most {TEXT_MAX} characters")
-    return mask(text)
+    return mask(refuse_control_characters(text, "comment_text"))
 
 
 def create_date(created_at_ms: int) -> str:

@@ -14,6 +14,7 @@ from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.errors import InvalidInput, Unavailable
 from gophertok.events import Event
+from gophertok.moderation import refuse_control_characters
 from gophertok.registry import Topics
 from gophertok.services import conversations
 from gophertok.services.conversations import Message
@@ -32,7 +33,7 @@ def validate_content(content: str | None) -> str:
         raise InvalidInput("content must not be empty")
     if len(content) > CONTENT_MAX:
         raise InvalidInput(f"content must be at most {CONTENT_MAX} characters")
-    return content
+    return refuse_control_characters(content, "content")
 
 
 def send_message(sender_id: int, to_user_id: int, action_type: int, content: str | None) -> Message:

@@ -54,7 +54,7 @@ def clean_title(title: str | None) -> str:
         raise InvalidInput("title is required: give the video a title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"title must be at most {TITLE_MAX} characters (got {len(title)})")
-    return moderation.mask(title)
+    return moderation.mask(moderation.refuse_control_characters(title, "title"))
 
 
 def check_upload(data: bytes | None, max_bytes: int) -> bytes:

@@ -16,6 +16,7 @@ from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
 from gophertok.adapters.storage import public_url
+from gophertok.auth import identity
 from gophertok.auth.passwords import hash_password, needs_rehash, verify_password
 from gophertok.auth.tokens import issue_token
 from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
@@ -23,8 +24,6 @@ from gophertok.events import Event
 from gophertok.registry import Topics
 from gophertok.services import read_model
 
-USERNAME_MAX = 32
-PASSWORD_MIN, PASSWORD_MAX = 6, 32
 USER_REGISTERED = "user.registered"
 
 
@@ -40,21 +39,16 @@ class Profile:
 
 
 def validate_credentials(username: str | None, password: str | None) -> tuple[str, str]:
+    """The (NFKC-normalised username, password) of a new account; InvalidInput saying what is wrong otherwise.
+
+    The rules are in auth/identity.py (docs/identity.md).
+    """
     if not username:
         raise InvalidInput("username is required")
     if not password:
         raise InvalidInput("password is required")
-    if len(username) > USERNAME_MAX:
-        raise InvalidInput(f"username must be at most {USERNAME_MAX} characters")
-    if username != username.strip():
-        raise InvalidInput("username must not start or end with spaces")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in username):
-        raise InvalidInput("username must not contain control characters")
-    if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"password must be at least {PASSWORD_MIN} characters")
-    if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"password must be at most {PASSWORD_MAX} characters")
-    return username, password
+    username = identity.validate_new_username(username)
+    return username, identity.validate_new_password(password, username)
 
 
 def register(username: str | None, password: str | None, source_ip: str | None = None) -> tuple[int, str]:
@@ -100,6 +94,8 @@ def login(username: str | None, password: str | None, source_ip: str = "") -> tu
     """
     if not username or not password:
         raise InvalidInput("username and password are required")
+    # As at registration: "alice " must not reach the padding collation and log in as "alice".
+    username = identity.normalise_username(username)
     ratelimit.begin_login(username, source_ip)
     database = get_database()
     row = database.query_one("SELECT id, password_hash FROM users WHERE username = %s", (username,))
