@@ -1,8 +1,7 @@
 """A small, strict multipart/form-data parser for bodies already held in memory (Lambda payloads).
 
-It returns text fields and files separately and raises MalformedMultipart on anything malformed; its
-message is a fixed sentence written here (never a codec's or parser's text), which the request layer
-passes on as InvalidInput.
+It returns text fields and files separately and raises MalformedMultipart (an InvalidInput) on
+anything malformed, with a fixed sentence written here, never a codec's or parser's text.
 """
 
 from __future__ import annotations
@@ -10,15 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import Message
 
+from gophertok.errors import InvalidInput
+
 NOT_UTF8 = "the request body is not valid UTF-8 text"
 
 
-class MalformedMultipart(ValueError):
-    """A multipart body that cannot be read; ``message`` is shown to people."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class MalformedMultipart(InvalidInput):
+    """A multipart body that cannot be read; the message is one of this module's sentences."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from gophertok.errors import InvalidInput
-from gophertok.http.multipart import NOT_UTF8, MalformedMultipart, UploadedFile, parse_multipart
+from gophertok.http.multipart import NOT_UTF8, UploadedFile, parse_multipart
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -114,9 +114,7 @@ def _body_params(content_type: str, body: bytes) -> tuple[dict[str, str], dict[s
             for name, value in pairs:
                 params.setdefault(name, value)
             return params, {}
-    except MalformedMultipart as malformed:
-        raise InvalidInput(malformed.message) from None  # our own sentence, never a library's text
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # a malformed multipart body raises its own InvalidInput, not a ValueError
         raise InvalidInput(NOT_UTF8) from None
     except ValueError:
         raise InvalidInput("the form body could not be read") from None
