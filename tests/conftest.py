@@ -12,9 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from gophertok.config import DEFAULT_RATE_LIMITS
 from support.local_api import running_api
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+# The suite registers hundreds of users and sends bursts of messages from 127.0.0.1 within minutes, far over the
+# production rate limits, so it runs with generous ones (the limits still run, as scripts in Redis, on every
+# write). tests/integration/test_rate_limits.py starts its own API with strict limits.
+SUITE_RATE_LIMITS = {
+    **{f"RATE_LIMIT_{action.upper()}": "100000/60" for action in DEFAULT_RATE_LIMITS},
+    "LOGIN_FREE_FAILURES_PER_USER": "100000",
+    "LOGIN_FREE_FAILURES_PER_IP": "100000",
+}
+for _name, _value in SUITE_RATE_LIMITS.items():
+    os.environ.setdefault(_name, _value)
 REQUIRED_ENV = ("MYSQL_PASSWORD", "JWT_SECRET", "KAFKA_BOOTSTRAP_SERVERS", "AWS_ENDPOINT_URL", "REDIS_URL")
 
 

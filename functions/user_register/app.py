@@ -8,5 +8,5 @@ from gophertok.services import users
 
 @http_endpoint
 def handler(request: Request) -> dict[str, Any]:
-    user_id, token = users.register(request.text("username"), request.text("password"))
+    user_id, token = users.register(request.text("username"), request.text("password"), request.source_ip)
     return {"user_id": user_id, "token": token}

@@ -197,7 +197,8 @@ def accounts(stack_env) -> dict:
         username = unique_name("lay")
         body = _ok(
             invoke(
-                "user_register", http("POST", "/douyin/user/register/", {"username": username, "password": "secret123"})
+                "user_register",
+                http("POST", "/douyin/user/register/", {"username": username, "password": "quiet-Otter-42"}),
             )
         )
         made[name] = {"user_id": body["user_id"], "token": body["token"], "username": username}
@@ -305,10 +306,13 @@ def events_by_function(accounts: dict) -> dict[str, tuple[dict, object]]:
     )
     http_events = {
         "user_register": (
-            http("POST", "/douyin/user/register/", {"username": unique_name("lay"), "password": "secret123"}),
+            http("POST", "/douyin/user/register/", {"username": unique_name("lay"), "password": "quiet-Otter-42"}),
             0,
         ),
-        "user_login": (http("POST", "/douyin/user/login/", {"username": a["username"], "password": "secret123"}), 0),
+        "user_login": (
+            http("POST", "/douyin/user/login/", {"username": a["username"], "password": "quiet-Otter-42"}),
+            0,
+        ),
         "user_info": (http("GET", "/douyin/user/", mine), 0),
         "video_feed": (http("GET", "/douyin/feed/"), 0),
         "not_found": (http("GET", "/douyin/no/such/path/"), 40400),

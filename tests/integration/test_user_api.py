@@ -18,7 +18,7 @@ def client(api_url: str) -> DouyinClient:
 
 def test_register_returns_user_id_and_a_token_that_works_on_the_next_request(client):
     username = unique_name()
-    body = client.call("POST", "/douyin/user/register/", params={"username": username, "password": "secret123"})
+    body = client.call("POST", "/douyin/user/register/", params={"username": username, "password": "quiet-Otter-42"})
     assert body["status_code"] == 0 and body["_http_status"] == 200
     assert type(body["user_id"]) is int and body["user_id"] > 0
     info = client.call("GET", "/douyin/user/", params={"user_id": body["user_id"], "token": body["token"]})
@@ -38,10 +38,10 @@ def test_register_with_a_taken_username_is_a_clear_error(client):
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"password": "secret123"}, "username is required"),
-        ({"username": "", "password": "secret123"}, "username is required"),
-        ({"username": "x" * 33, "password": "secret123"}, "username must be at most 32"),
-        ({"username": " padded", "password": "secret123"}, "spaces"),
+        ({"password": "quiet-Otter-42"}, "username is required"),
+        ({"username": "", "password": "quiet-Otter-42"}, "username is required"),
+        ({"username": "x" * 33, "password": "quiet-Otter-42"}, "username must be at most 32"),
+        ({"username": " padded", "password": "quiet-Otter-42"}, "spaces"),
         ({"username": "PLACEHOLDER"}, "password is required"),
         ({"username": "PLACEHOLDER", "password": "12345"}, "at least 6"),
         ({"username": "PLACEHOLDER", "password": "p" * 33}, "at most 32"),
@@ -86,15 +86,15 @@ def test_login_missing_parameters_are_invalid_input(client):
 
 def test_parameters_in_form_body_only(client):
     username = unique_name()
-    body = client.call("POST", "/douyin/user/register/", data={"username": username, "password": "secret123"})
+    body = client.call("POST", "/douyin/user/register/", data={"username": username, "password": "quiet-Otter-42"})
     assert body["status_code"] == 0
-    login = client.call("POST", "/douyin/user/login", data={"username": username, "password": "secret123"})
+    login = client.call("POST", "/douyin/user/login", data={"username": username, "password": "quiet-Otter-42"})
     assert login["user_id"] == body["user_id"]
 
 
 def test_parameters_in_multipart_body(client):
     username = unique_name()
-    fields = {"username": (None, username), "password": (None, "secret123")}
+    fields = {"username": (None, username), "password": (None, "quiet-Otter-42")}
     body = client.call("POST", "/douyin/user/register/", files=fields)
     assert body["status_code"] == 0
     info = client.call("GET", "/douyin/user/", files={"token": (None, body["token"])})

@@ -56,7 +56,7 @@ class DouyinClient:
         body["_http_status"] = response.status_code
         return body
 
-    def register(self, username: str | None = None, password: str = "secret123") -> Account:
+    def register(self, username: str | None = None, password: str = "quiet-Otter-42") -> Account:
         username = username or unique_name()
         body = self.call("POST", "/douyin/user/register/", params={"username": username, "password": password})
         assert body["status_code"] == 0, body

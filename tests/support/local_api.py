@@ -43,12 +43,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_api(with_consumers: bool = True) -> Iterator[str]:
-    """Yield the base URL of a freshly started local API (and consumers), tracing into TRACE_STORE."""
+def running_api(with_consumers: bool = True, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Yield the base URL of a freshly started local API (and consumers), tracing into TRACE_STORE.
+
+    ``extra_env`` overrides settings for this instance only (e.g. strict rate limits).
+    """
     port = free_port()
     collector = Collector(TRACE_STORE, port=0)
     threading.Thread(target=collector.serve, name="xray-collector", daemon=True).start()
-    env = {**os.environ, "API_PORT": str(port), "AWS_XRAY_DAEMON_ADDRESS": collector.address}
+    env = {**os.environ, **(extra_env or {}), "API_PORT": str(port), "AWS_XRAY_DAEMON_ADDRESS": collector.address}
     processes = []
     try:
         if with_consumers:

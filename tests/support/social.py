@@ -72,6 +72,6 @@ def invoke_http(function: str, method: str, path: str, **params: Any) -> dict[st
 
 
 def register_in_process() -> Account:
-    username, password = unique_name(), "secret123"
+    username, password = unique_name(), "quiet-Otter-42"
     body = invoke_http("user_register", "POST", "/douyin/user/register/", username=username, password=password)
     return Account(body["user_id"], body["token"], username, password)

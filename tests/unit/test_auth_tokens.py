@@ -158,6 +158,20 @@ def test_verify_token_non_numeric_or_zero_subject_raises_token_invalid(settings,
         verify_token(signed(claims, settings), settings)
 
 
+@pytest.mark.parametrize(
+    "sub",
+    [str(2**63), str(2**64), "9" * 20, "1" * 5000, "0" * 30 + "1"],
+    ids=["int64-max-plus-one", "2^64", "twenty-nines", "5000-digits", "long-zero-padding"],
+)
+def test_verify_token_subject_outside_the_user_id_range_raises_token_invalid(settings, sub):
+    with pytest.raises(TokenInvalid):
+        verify_token(signed(valid_claims(sub=sub), settings), settings)
+
+
+def test_verify_token_accepts_the_largest_user_id(settings):
+    assert verify_token(signed(valid_claims(sub=str(2**63 - 1)), settings), settings) == 2**63 - 1
+
+
 def test_verify_token_superscript_digit_subject_raises_token_invalid(settings):
     with pytest.raises(TokenInvalid):
         verify_token(signed(valid_claims(sub="\u00b2"), settings), settings)

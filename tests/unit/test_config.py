@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gophertok.config import ConfigurationError, Settings, get_settings, load_settings
+from gophertok.config import ConfigurationError, LoginLockout, Rate, Settings, get_settings, load_settings
 
 
 def test_load_settings_empty_env_gives_local_defaults():
@@ -136,3 +136,38 @@ def test_get_settings_is_cached_until_cache_clear(process_settings, monkeypatch)
     get_settings.cache_clear()
     assert get_settings().stage == "changed"
     assert isinstance(first, Settings)
+
+
+def test_rate_limits_default_to_the_documented_values():
+    settings = load_settings(env={})
+
+    assert settings.rate_limits["register"] == Rate(10, 3600)
+    assert settings.rate_limits["comment"] == Rate(20, 60)
+    assert settings.login_lockout == LoginLockout(5, 20, 1.0, 900.0, 900.0)
+
+
+def test_rate_limits_come_from_the_environment_per_action():
+    settings = load_settings(
+        env={"RATE_LIMIT_COMMENT": "3/10", "RATE_LIMIT_LIKE": "off", "LOGIN_FREE_FAILURES_PER_IP": "7"}
+    )
+
+    assert settings.rate_limits["comment"] == Rate(3, 10.0)
+    assert settings.rate_limits["comment"].interval_ms == 3333
+    assert settings.rate_limits["like"] is None
+    assert settings.rate_limits["message"] == Rate(30, 60)
+    assert settings.login_lockout.free_per_ip == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RATE_LIMIT_COMMENT", "fast"),
+        ("RATE_LIMIT_COMMENT", "0/60"),
+        ("RATE_LIMIT_COMMENT", "5/-1"),
+        ("LOGIN_FREE_FAILURES_PER_USER", "0"),
+        ("LOGIN_LOCKOUT_MAX_SECONDS", "0.5"),
+    ],
+)
+def test_malformed_rate_limit_settings_are_configuration_errors(name, value):
+    with pytest.raises(ConfigurationError):
+        load_settings(env={name: value})

@@ -7,9 +7,9 @@ import json
 import pytest
 import redis
 
-from gophertok.auth.session import require_user
+from gophertok.auth.session import token_subject
 from gophertok.auth.tokens import issue_token
-from gophertok.errors import InvalidInput, NotFound, Unavailable
+from gophertok.errors import InvalidInput, NotFound, RateLimited, Unavailable
 from gophertok.http import Request, http_endpoint
 from gophertok_local.events import http_event
 
@@ -108,6 +108,27 @@ def test_http_endpoint_malformed_body_gives_code_10001_not_500():
     assert body["status_code"] == 10001
 
 
+def test_http_endpoint_rate_limited_answers_200_with_42900_and_a_retry_after_header():
+    def view(request: Request) -> dict:
+        raise RateLimited("comments", 7)
+
+    response, body = call(view)
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Retry-After"] == "7"
+    assert response["headers"]["Content-Type"].startswith("application/json")
+    assert body == {"status_code": 42900, "status_msg": "too many comments, try again in 7 s"}
+
+
+def test_http_endpoint_other_answers_carry_no_retry_after():
+    def view(request: Request) -> dict:
+        raise NotFound()
+
+    for handler_view in (view, lambda request: None):
+        response, _ = call(handler_view)
+        assert "Retry-After" not in response["headers"]
+
+
 def test_http_endpoint_business_error_carries_no_request_id():
     def view(request: Request) -> dict:
         raise NotFound("user 9 does not exist")
@@ -121,7 +142,7 @@ def test_http_endpoint_business_error_carries_no_request_id():
 def test_http_endpoint_bad_token_is_clean_auth_error(token):
     event = http_event("GET", "/douyin/user/", headers={"Authorization": f"Bearer {token}"})
 
-    response, body = call(lambda request: {"user_id": require_user(request)}, event)
+    response, body = call(lambda request: {"user_id": token_subject(request)}, event)
 
     assert response["statusCode"] == 200
     assert body["status_code"] in {20001, 20002}
@@ -131,7 +152,7 @@ def test_http_endpoint_bad_token_is_clean_auth_error(token):
 def test_http_endpoint_valid_token_reaches_view():
     event = http_event("GET", "/douyin/user/", query={"token": issue_token(31)})
 
-    _, body = call(lambda request: {"user_id": require_user(request)}, event)
+    _, body = call(lambda request: {"user_id": token_subject(request)}, event)
 
     assert body == {"status_code": 0, "status_msg": "success", "user_id": 31}
 
@@ -231,7 +252,7 @@ def test_http_endpoint_logs_never_contain_the_token(capsys, lambda_context):
     token = issue_token(5)
     event = http_event("GET", "/douyin/user/", query={"token": token}, headers={"Authorization": f"Bearer {token}"})
 
-    call(lambda request: {"user_id": require_user(request)}, event, lambda_context)
+    call(lambda request: {"user_id": token_subject(request)}, event, lambda_context)
 
     assert token not in capsys.readouterr().out
 

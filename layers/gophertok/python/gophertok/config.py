@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import urlparse
 
 
@@ -20,6 +21,47 @@ class ConfigurationError(RuntimeError):
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` requests at once, refilled evenly over ``seconds`` (a GCRA limit; see gophertok/ratelimit.py)."""
+
+    count: int
+    seconds: float
+
+    @property
+    def interval_ms(self) -> int:
+        return max(1, round(self.seconds * 1000 / self.count))
+
+
+# Per-action limits: env RATE_LIMIT_<ACTION> = "<count>/<seconds>", or "off". Subjects: the source IP for
+# register, the user id for the others. docs/rate-limits.md explains the choices.
+DEFAULT_RATE_LIMITS: dict[str, Rate | None] = {
+    "register": Rate(10, 3600),
+    "comment": Rate(20, 60),
+    "message": Rate(30, 60),
+    "follow": Rate(30, 60),
+    "like": Rate(60, 60),
+    "publish": Rate(10, 3600),
+    "upload_url": Rate(10, 3600),
+}
+
+
+@dataclass(frozen=True)
+class LoginLockout:
+    """Exponential lockout of login attempts, per username and per source IP (see gophertok/ratelimit.py).
+
+    The first ``free_per_user`` (``free_per_ip``) failures are free; each further one locks the subject for
+    ``base_seconds`` doubled per failure, capped at ``max_seconds``. Failures are forgotten ``memory_seconds``
+    after the last attempt (or lock end); a successful login clears the username's count.
+    """
+
+    free_per_user: int = 5
+    free_per_ip: int = 20
+    base_seconds: float = 1.0
+    max_seconds: float = 900.0
+    memory_seconds: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +88,8 @@ class Settings:
     token_ttl_seconds: int
     log_level: str
     max_video_bytes: int = 50 * 1024 * 1024
+    rate_limits: dict[str, Rate | None] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    login_lockout: LoginLockout = field(default_factory=LoginLockout)
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -93,10 +137,38 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "log_level": get("LOG_LEVEL", "INFO").upper(),
         "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
     }
+    values["rate_limits"] = {
+        action: _rate(f"RATE_LIMIT_{action.upper()}", env.get(f"RATE_LIMIT_{action.upper()}", ""), default)
+        for action, default in DEFAULT_RATE_LIMITS.items()
+    }
+    values["login_lockout"] = LoginLockout(
+        free_per_user=cast(int, number("LOGIN_FREE_FAILURES_PER_USER", str(LoginLockout.free_per_user))),
+        free_per_ip=cast(int, number("LOGIN_FREE_FAILURES_PER_IP", str(LoginLockout.free_per_ip))),
+        base_seconds=cast(float, number("LOGIN_LOCKOUT_BASE_SECONDS", str(LoginLockout.base_seconds), float)),
+        max_seconds=cast(float, number("LOGIN_LOCKOUT_MAX_SECONDS", str(LoginLockout.max_seconds), float)),
+        memory_seconds=cast(float, number("LOGIN_FAILURE_MEMORY_SECONDS", str(LoginLockout.memory_seconds), float)),
+    )
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
     _validate(settings)
     return settings
+
+
+def _rate(name: str, raw: str, default: Rate | None) -> Rate | None:
+    """Parse "<count>/<seconds>" (or "off"); empty means ``default``."""
+    raw = raw.strip().lower()
+    if not raw:
+        return default
+    if raw in {"off", "0", "none"}:
+        return None
+    count, _, seconds = raw.partition("/")
+    try:
+        rate = Rate(int(count), float(seconds))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must look like 20/60 (count/seconds) or off, got {raw!r}") from exc
+    if rate.count <= 0 or rate.seconds <= 0:
+        raise ConfigurationError(f"{name} must have a positive count and period, got {raw!r}")
+    return rate
 
 
 def _validate(settings: Settings) -> None:
@@ -108,6 +180,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigurationError("TOKEN_TTL_SECONDS must be positive")
     if settings.max_video_bytes <= 0:
         raise ConfigurationError("MAX_VIDEO_BYTES must be positive")
+    lockout = settings.login_lockout
+    if min(lockout.free_per_user, lockout.free_per_ip) < 1 or min(lockout.base_seconds, lockout.memory_seconds) <= 0:
+        raise ConfigurationError("LOGIN_FREE_FAILURES_* must be >= 1 and lockout durations positive")
+    if lockout.max_seconds < lockout.base_seconds:
+        raise ConfigurationError("LOGIN_LOCKOUT_MAX_SECONDS must be at least LOGIN_LOCKOUT_BASE_SECONDS")
 
 
 @functools.cache

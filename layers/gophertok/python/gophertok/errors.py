@@ -19,6 +19,10 @@ class AppError(Exception):
         self.message = message or self.default_message
         super().__init__(self.message)
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the envelope's (e.g. Retry-After)."""
+        return {}
+
 
 class InvalidInput(AppError):
     default_message = "invalid parameter"
@@ -50,6 +54,19 @@ class TokenExpired(Unauthorized):
 
 class LoginFailed(Unauthorized):
     default_message = "incorrect username or password"
+
+
+class RateLimited(AppError):
+    """Too many requests of one kind: nothing was done; the client may retry after ``retry_after`` seconds."""
+
+    default_message = "too many attempts, try again later"
+
+    def __init__(self, what: str = "attempts", retry_after: int = 1) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(f"too many {what}, try again in {self.retry_after} s")
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Forbidden(AppError):
@@ -95,7 +112,7 @@ ERROR_TABLE: dict[type[AppError], ErrorSpec] = {
     PayloadTooLarge: ErrorSpec(10002, 200, "an upload exceeds the configured size limit"),
     UnsupportedMedia: ErrorSpec(10003, 200, "an upload is not a readable video"),
     TokenMissing: ErrorSpec(20001, 200, "the endpoint needs a token and none was sent"),
-    TokenInvalid: ErrorSpec(20002, 200, "the token is malformed or its signature is wrong"),
+    TokenInvalid: ErrorSpec(20002, 200, "the token is malformed, its signature is wrong, or its user no longer exists"),
     TokenExpired: ErrorSpec(20003, 200, "the token has expired"),
     LoginFailed: ErrorSpec(20004, 200, "unknown username or wrong password (same message for both)"),
     Unauthorized: ErrorSpec(20000, 200, "authentication failed"),
@@ -103,6 +120,9 @@ ERROR_TABLE: dict[type[AppError], ErrorSpec] = {
     NotFound: ErrorSpec(30001, 200, "the user, video, comment or message does not exist"),
     Conflict: ErrorSpec(30002, 200, "the resource already exists (e.g. the username is taken)"),
     RouteNotFound: ErrorSpec(40400, 404, "unknown path"),
+    RateLimited: ErrorSpec(
+        42900, 200, "too many requests of one kind (see docs/rate-limits.md); nothing was done; `Retry-After` says when"
+    ),
     MethodNotAllowed: ErrorSpec(40500, 405, "the path exists but not with this HTTP method"),
     InternalError: ErrorSpec(50000, 500, "a fault of the server; the response carries a request_id"),
     Unavailable: ErrorSpec(50300, 503, "a backing service is down; retry later"),

@@ -130,3 +130,18 @@ def reconcile_cursor(table: str) -> str:
 def reconcile_suspect(drift: str) -> str:
     """STRING (TTL): JSON of a difference seen once ({truth, at}), repaired if the next run sees it again."""
     return f"{PREFIX}reconcile:suspect:{drift}"
+
+
+def rate_limit(action: str, subject: str) -> str:
+    """STRING (TTL): the GCRA theoretical arrival time in ms of ``action`` by ``subject`` (a user id or an IP).
+
+    One key per (action, subject) and per script call, so limits work unchanged on Redis Cluster; the TTL is
+    the time until the limit is full again, so an idle subject leaves nothing behind.
+    """
+    return f"{PREFIX}rl:{action}:{subject}"
+
+
+def login_failures(scope: str, subject: str) -> str:
+    """HASH (TTL) ``failures``, ``until`` (ms): recent failed logins of one username or source IP and the end of
+    its lockout. ``scope`` is ``user`` (subject: a digest of the normalised username) or ``ip``."""
+    return f"{PREFIX}rl:login:{scope}:{subject}"

@@ -1,4 +1,4 @@
-"""Sensitive-word masking for user text (video titles, comments).
+"""Sensitive-word masking for user text (video titles, comments), and the characters free text may not hold.
 
 Every character of a listed word is replaced by ``*``; everything else (spaces, punctuation, case,
 emoji, HTML-looking text) is kept exactly as typed. Matching ignores case and covers overlapping and
@@ -9,9 +9,18 @@ data file in this package, loaded once per container.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from importlib import resources
 
+from gophertok.errors import InvalidInput
+
 MASK = "*"
+
+# Free text (comments, messages, titles) keeps line breaks and tabs; any other control character, the Unicode
+# line/paragraph separators and the bidi embeddings, overrides and isolates (which make text display in another
+# order than it was written, e.g. "\u202e") are refused, never silently removed: the text is stored as typed.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_REFUSED_FORMATS = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _normalise(text: str) -> str:
@@ -63,3 +72,11 @@ def mask(text: str) -> str:
 
 def contains_sensitive(text: str) -> bool:
     return mask(text) != text
+
+
+def refuse_control_characters(text: str, what: str) -> str:
+    """``text`` unchanged; InvalidInput naming ``what`` when it holds a refused control or bidi character."""
+    for char in text:
+        if char in _REFUSED_FORMATS or (unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS):
+            raise InvalidInput(f"{what} must not contain control characters or text-direction overrides")
+    return text

@@ -33,7 +33,7 @@ def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]
         request_id = getattr(context, "aws_request_id", None) or request_context.get("requestId") or uuid.uuid4().hex
         headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
         with invocation(context, fallback_name, request_id, headers.get("x-amzn-trace-id")) as call:
-            http_status, body = _invoke(view, event, context, request_id)
+            (http_status, body), headers = _invoke(view, event, context, request_id)
             call.status_code = int(body.get("status_code", 0))
             log.info(
                 "request handled",
@@ -45,23 +45,24 @@ def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]
                     "duration_ms": call.elapsed_ms,
                 },
             )
-            return proxy_response((http_status, body), request_id)
+            return proxy_response((http_status, body), request_id, headers)
 
     return handler
 
 
-def _invoke(view: View, event: dict[str, Any], context: Any, request_id: str) -> Envelope:
+def _invoke(view: View, event: dict[str, Any], context: Any, request_id: str) -> tuple[Envelope, dict[str, str]]:
+    """The envelope and the extra HTTP headers the answer carries (an error's Retry-After, say)."""
     try:
-        return success(view(parse_event(event, context)))
+        return success(view(parse_event(event, context))), {}
     except AppError as error:
         if spec_for(error).http_status >= 500:
             log.error("request failed", extra={"error_code": spec_for(error).status_code}, exc_info=True)
         else:
             log.info("request rejected", extra={"error_code": spec_for(error).status_code})
-        return failure(error, request_id)
+        return failure(error, request_id), error.headers()
     except REDIS_ERRORS:
         log.error("redis unavailable", extra={"error_code": 50300}, exc_info=True)
-        return failure(Unavailable(), request_id)
+        return failure(Unavailable(), request_id), {}
     except Exception:
         log.exception("unhandled error", extra={"error_code": 50000})
-        return internal_error(request_id)
+        return internal_error(request_id), {}

@@ -15,10 +15,11 @@ from typing import Any, Literal, overload
 from urllib.parse import parse_qsl
 
 from gophertok.errors import InvalidInput
-from gophertok.http.multipart import UploadedFile, parse_multipart
+from gophertok.http.multipart import NOT_UTF8, UploadedFile, parse_multipart
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
+NOT_UTF8_QUERY = "the query string is not valid UTF-8 text"
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: no "1_000", no full-width digits
 
 
@@ -100,7 +101,7 @@ def _query_pairs(event: dict[str, Any]) -> list[tuple[str, str]]:
         try:
             return parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
-            raise InvalidInput("query string is not valid UTF-8") from None
+            raise InvalidInput(NOT_UTF8_QUERY) from None
     multi = event.get("multiValueQueryStringParameters") or {}
     if multi:
         return [(name, value) for name, values in multi.items() for value in (values or [])]
@@ -121,8 +122,10 @@ def _body_params(content_type: str, body: bytes) -> tuple[dict[str, str], dict[s
             for name, value in pairs:
                 params.setdefault(name, value)
             return params, {}
-    except ValueError as exc:  # includes UnicodeDecodeError
-        raise InvalidInput(f"request body could not be read: {exc}") from None
+    except UnicodeDecodeError:  # a malformed multipart body raises its own InvalidInput, not a ValueError
+        raise InvalidInput(NOT_UTF8) from None
+    except ValueError:
+        raise InvalidInput("the form body could not be read") from None
     return {}, {}  # JSON or other bodies carry no form parameters in this API
 
 

@@ -27,9 +27,12 @@ def internal_error(request_id: str) -> Envelope:
     return failure(InternalError(f"internal error, please retry (request id {request_id})"), request_id)
 
 
-def proxy_response(envelope: Envelope, request_id: str = "") -> dict[str, Any]:
+def proxy_response(
+    envelope: Envelope, request_id: str = "", extra_headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The API Gateway proxy answer; ``extra_headers`` (e.g. an error's Retry-After) join the JSON ones."""
     http_status, body = envelope
-    headers = dict(JSON_HEADERS)
+    headers = {**(extra_headers or {}), **JSON_HEADERS}
     if request_id:
         headers["X-Request-Id"] = request_id
     return {

@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gophertok import ids, keys, metrics, paging
+from gophertok import ids, keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
 from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
-from gophertok.moderation import mask
+from gophertok.moderation import mask, refuse_control_characters
 from gophertok.registry import Topics
 from gophertok.services import read_model, users, videos
 
@@ -65,7 +65,7 @@ def clean_text(text: str | None) -> str:
         raise InvalidInput("comment_text must not be empty")
     if len(text) > TEXT_MAX:
         raise InvalidInput(f"comment_text must be at most {TEXT_MAX} characters")
-    return mask(text)
+    return mask(refuse_control_characters(text, "comment_text"))
 
 
 def create_date(created_at_ms: int) -> str:
@@ -147,6 +147,7 @@ def add_comment(user_id: int, video_id: int, text: str | None) -> dict[str, Any]
     InvalidInput for bad text, NotFound for an unknown video, Unavailable when the event cannot be
     published (the comment is then withdrawn, so the client can retry).
     """
+    ratelimit.hit("comment", user_id)
     content = clean_text(text)
     videos.require_video(video_id)
     comment_id = ids.next_id()

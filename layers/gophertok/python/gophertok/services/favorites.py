@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gophertok import keys, metrics, paging
+from gophertok import keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -142,6 +142,7 @@ def set_favorite(user_id: int, video_id: int, liked: bool) -> bool:
 
 def apply_favorite_action(user_id: int, video_id: int, action_type: int | None) -> bool:
     """The favorite/action endpoint: ``action_type`` 1 likes, 2 unlikes (see set_favorite)."""
+    ratelimit.hit("like", user_id)
     return set_favorite(user_id, video_id, liked_for_action(action_type))
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gophertok import ids, logs, metrics, paging
+from gophertok import ids, logs, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.errors import InvalidInput, Unavailable
 from gophertok.events import Event
+from gophertok.moderation import refuse_control_characters
 from gophertok.registry import Topics
 from gophertok.services import conversations
 from gophertok.services.conversations import Message
@@ -34,7 +35,7 @@ def validate_content(content: str | None) -> str:
         raise InvalidInput("content must not be empty")
     if len(content) > CONTENT_MAX:
         raise InvalidInput(f"content must be at most {CONTENT_MAX} characters")
-    return content
+    return refuse_control_characters(content, "content")
 
 
 def send_message(sender_id: int, to_user_id: int, action_type: int, content: str | None) -> Message:
@@ -43,6 +44,7 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     Raises InvalidInput (bad action_type, blank or too long content, yourself), NotFound (no such
     user) and Unavailable (the event could not be published; the message is then withdrawn).
     """
+    ratelimit.hit("message", sender_id)
     if action_type != SEND:
         raise InvalidInput("action_type must be 1 (send)")
     content = validate_content(content)

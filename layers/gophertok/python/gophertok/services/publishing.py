@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 
-from gophertok import ids, keys, metrics, moderation
+from gophertok import ids, keys, metrics, moderation, ratelimit
 from gophertok.adapters import kafka, storage
 from gophertok.adapters.redis_client import get_redis
 from gophertok.config import get_settings
@@ -44,7 +44,7 @@ def clean_title(title: str | None) -> str:
         raise InvalidInput("title is required: give the video a title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"title must be at most {TITLE_MAX} characters (got {len(title)})")
-    return moderation.mask(title)
+    return moderation.mask(moderation.refuse_control_characters(title, "title"))
 
 
 def check_upload(data: bytes | None, max_bytes: int) -> bytes:
@@ -91,6 +91,7 @@ def publish_video(author_id: int, title: str | None, data: bytes | None) -> Publ
     a video container, truncated, or undecodable: nothing is stored then) and Unavailable (a backing
     service is down; the read model is left as it was).
     """
+    ratelimit.hit("publish", author_id)
     data = check_upload(data, get_settings().max_video_bytes)
     clean = clean_title(title)
     video_format = sniff_video(data)

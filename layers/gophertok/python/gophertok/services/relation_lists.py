@@ -31,11 +31,12 @@ def friend_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     """Mutual follows of ``user_id`` (default: the viewer) as FriendUser objects, newest friendship first.
 
     Each carries the last message between the list owner and the friend (``""`` if none) and
-    ``msgType`` 1 when the owner sent it, 0 otherwise.
+    ``msgType`` 1 when the owner sent it, 0 otherwise. Those are private to the two of them: a viewer
+    reading someone else's friend list gets ``""`` and 0 for every friend (docs/privacy.md).
     """
     owner = list_owner(viewer_id, user_id)
     page = paging.newest_first(keys.user_friends(owner), cursor, rebuild=lambda: read_model.ensure_friends(owner))
-    last = conversations.last_messages(owner, page.ids)
+    last = conversations.last_messages(owner, page.ids) if owner == viewer_id else {}
     friends = []
     for user in _users_in_order(page.ids, viewer_id):
         message = last.get(user["id"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gophertok import ids, logs, metrics
+from gophertok import ids, logs, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -42,6 +42,7 @@ def relation_action(actor_id: int, to_user_id: int, action_type: int) -> bool:
     Raises InvalidInput (unknown action_type, yourself), NotFound (no such user) and Unavailable
     (the event could not be published; the change is then undone).
     """
+    ratelimit.hit("follow", actor_id)
     if action_type not in (FOLLOW, UNFOLLOW):
         raise InvalidInput("action_type must be 1 (follow) or 2 (unfollow)")
     verb = "follow" if action_type == FOLLOW else "unfollow"

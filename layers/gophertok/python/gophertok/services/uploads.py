@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from gophertok import keys, logs, metrics
+from gophertok import keys, logs, metrics, ratelimit
 from gophertok.adapters import storage
 from gophertok.adapters.redis_client import get_redis
 from gophertok.config import get_settings
@@ -93,6 +93,7 @@ def issue_upload_url(author_id: int, title: str | None, content_type: str | None
 
     Raises InvalidInput (title, size), UnsupportedMedia (content type), PayloadTooLarge, Unavailable.
     """
+    ratelimit.hit("upload_url", author_id)
     clean_title(title)  # fail before the upload, not after it; ingestion applies it again
     content_type = _content_type(content_type)
     size = _size(size, get_settings().max_video_bytes)

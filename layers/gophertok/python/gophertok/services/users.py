@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gophertok import keys, metrics
+from gophertok import keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
 from gophertok.adapters.storage import public_url
+from gophertok.auth import identity
 from gophertok.auth.passwords import hash_password, needs_rehash, verify_password
 from gophertok.auth.tokens import issue_token
 from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
@@ -23,8 +24,6 @@ from gophertok.events import Event
 from gophertok.registry import Topics
 from gophertok.services import read_model
 
-USERNAME_MAX = 32
-PASSWORD_MIN, PASSWORD_MAX = 6, 32
 USER_REGISTERED = "user.registered"
 
 
@@ -40,26 +39,27 @@ class Profile:
 
 
 def validate_credentials(username: str | None, password: str | None) -> tuple[str, str]:
+    """The (NFKC-normalised username, password) of a new account; InvalidInput saying what is wrong otherwise.
+
+    The rules are in auth/identity.py (docs/identity.md).
+    """
     if not username:
         raise InvalidInput("username is required")
     if not password:
         raise InvalidInput("password is required")
-    if len(username) > USERNAME_MAX:
-        raise InvalidInput(f"username must be at most {USERNAME_MAX} characters")
-    if username != username.strip():
-        raise InvalidInput("username must not start or end with spaces")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in username):
-        raise InvalidInput("username must not contain control characters")
-    if len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"password must be at least {PASSWORD_MIN} characters")
-    if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"password must be at most {PASSWORD_MAX} characters")
-    return username, password
+    username = identity.validate_new_username(username)
+    return username, identity.validate_new_password(password, username)
 
 
-def register(username: str | None, password: str | None) -> tuple[int, str]:
-    """Create the account; returns (user_id, token). Conflict when the username is taken."""
+def register(username: str | None, password: str | None, source_ip: str | None = None) -> tuple[int, str]:
+    """Create the account; returns (user_id, token). Conflict when the username is taken.
+
+    ``source_ip`` (the HTTP caller's) is rate limited after validation, so a mistyped password does not use
+    up the caller's registrations; in-process callers (the seed script) pass None.
+    """
     username, password = validate_credentials(username, password)
+    if source_ip is not None:
+        ratelimit.hit("register", source_ip)
     database = get_database()
     try:
         _, user_id = database.execute(
@@ -72,21 +72,37 @@ def register(username: str | None, password: str | None) -> tuple[int, str]:
         kafka.publish_one(Topics.USER_REGISTERED, str(user_id), event)
     except Unavailable:
         # Without its event the account would never get a profile: undo it so the client can retry.
-        database.execute("DELETE FROM users WHERE id = %s", (user_id,))
+        delete_user(user_id)
         raise
     metrics.count("Registrations")
     return user_id, issue_token(user_id)
 
 
-def login(username: str | None, password: str | None) -> tuple[int, str]:
-    """Returns (user_id, token); LoginFailed (same message) for an unknown user or a wrong password."""
+def delete_user(user_id: int) -> None:
+    """Remove the account row and its cached profile, so the user's tokens stop working at once.
+
+    Every deletion of a user goes through here: auth.session trusts the cached profile.
+    """
+    get_database().execute("DELETE FROM users WHERE id = %s", (user_id,))
+    forget_profiles([user_id])
+
+
+def login(username: str | None, password: str | None, source_ip: str = "") -> tuple[int, str]:
+    """Returns (user_id, token); LoginFailed (same message) for an unknown user or a wrong password.
+
+    RateLimited while the username or ``source_ip`` is locked out after repeated failures (gophertok.ratelimit).
+    """
     if not username or not password:
         raise InvalidInput("username and password are required")
+    # As at registration: "alice " must not reach the padding collation and log in as "alice".
+    username = identity.normalise_username(username)
+    ratelimit.begin_login(username, source_ip)
     database = get_database()
     row = database.query_one("SELECT id, password_hash FROM users WHERE username = %s", (username,))
     stored = row["password_hash"] if row else None
     if not verify_password(stored, password) or row is None:
         raise LoginFailed()
+    ratelimit.login_succeeded(username, source_ip)
     if needs_rehash(row["password_hash"]):
         database.execute("UPDATE users SET password_hash = %s WHERE id = %s", (hash_password(password), row["id"]))
     return int(row["id"]), issue_token(int(row["id"]))
