@@ -25,8 +25,11 @@ from gophertok_local.functions import LambdaContext, load_handler
 HEADER = struct.Struct(">I")
 
 
-def write_message(stream: BinaryIO, message: dict[str, Any]) -> None:
-    data = json.dumps(message, separators=(",", ":"), default=str).encode()
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def write_message(stream: BinaryIO, data: bytes) -> None:
     stream.write(HEADER.pack(len(data)) + data)
     stream.flush()
 
@@ -56,26 +59,35 @@ def _max_memory_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def invoke_once(function: str, handler: Any, request: dict[str, Any]) -> dict[str, Any]:
+def _failed(function: str, reply: dict[str, Any], exc: BaseException) -> None:
+    reply.pop("result", None)
+    reply["error"] = error_document(exc)
+    log_line = {"level": "ERROR", "function": function, "message": "invocation failed", **reply["error"]}
+    print(json.dumps(log_line, default=str), file=sys.stderr)
+
+
+def invoke_once(function: str, handler: Any, request: dict[str, Any]) -> bytes:
+    """Run one invocation; returns the encoded reply."""
     context = LambdaContext(function, timeout_seconds=float(request.get("timeout_seconds", 30)))
     counter = round_trips.start()
     started = time.perf_counter()
     reply: dict[str, Any] = {"request_id": context.aws_request_id}
     try:
         reply["result"] = handler(request["event"], context)
-        json.dumps(reply["result"])  # Lambda refuses a result it cannot serialise; so do we
     except Exception as exc:  # the handler's failure is the invocation's result, as on Lambda
-        reply.pop("result", None)
-        reply["error"] = error_document(exc)
-        print(
-            json.dumps({"level": "ERROR", "function": function, "message": "invocation failed", **reply["error"]}),
-            file=sys.stderr,
-            flush=True,
-        )
+        _failed(function, reply, exc)
     reply["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
     reply["redis"], reply["sql"] = counter.stop()
     reply["max_memory_mb"] = _max_memory_mb()
-    return reply
+    try:
+        data = encode(reply)
+    except (TypeError, ValueError) as exc:  # Lambda refuses a result it cannot serialise; so do we
+        _failed(function, reply, exc)
+        data = encode(reply)
+    # The invocation's logs leave in one write, before its reply: the pool sees them first.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return data
 
 
 def serve(function: str, requests: BinaryIO, replies: BinaryIO) -> int:
@@ -85,9 +97,11 @@ def serve(function: str, requests: BinaryIO, replies: BinaryIO) -> int:
         handler = load_handler(function)
     except Exception as exc:  # an init error: reported to the pool, which fails the invocation
         traceback.print_exc()
-        write_message(replies, {"ready": False, "error": error_document(exc)})
+        sys.stderr.flush()
+        write_message(replies, encode({"ready": False, "error": error_document(exc)}))
         return 1
-    write_message(replies, {"ready": True, "init_ms": round((time.perf_counter() - started) * 1000, 3)})
+    sys.stdout.flush()
+    write_message(replies, encode({"ready": True, "init_ms": round((time.perf_counter() - started) * 1000, 3)}))
     while (request := read_message(requests)) is not None:
         write_message(replies, invoke_once(function, handler, request))
     return 0
@@ -95,6 +109,10 @@ def serve(function: str, requests: BinaryIO, replies: BinaryIO) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     function, request_fd, reply_fd = (argv or sys.argv[1:])[:3]
+    # Block-buffered logs, flushed once per invocation (see invoke_once): one wake-up for the pool's
+    # log reader per invocation instead of one per line.
+    sys.stdout = open(sys.stdout.fileno(), "w", buffering=1 << 16, encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = open(sys.stderr.fileno(), "w", buffering=1 << 16, encoding="utf-8", closefd=False)  # noqa: SIM115
     with os.fdopen(int(request_fd), "rb") as requests, os.fdopen(int(reply_fd), "wb") as replies:
         return serve(function, requests, replies)
 

@@ -149,7 +149,8 @@ class InstancePool:
         self.idle_seconds = idle_seconds
         self.timeout_seconds = timeout_seconds
         self.log_sink = log_sink or _stderr_sink
-        self.env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, **(env or {})}
+        self.env.pop("PYTHONUNBUFFERED", None)  # an instance flushes its logs once per invocation
         self._cond = threading.Condition()
         self._idle: dict[str, list[Instance]] = defaultdict(list)
         self._live = 0  # processes started or starting, idle or busy
