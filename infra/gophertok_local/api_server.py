@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import os
 import signal
 import sys
@@ -20,7 +21,6 @@ from pathlib import Path
 from chalice.cli.factory import CLIFactory
 
 from gophertok.config import get_settings
-from gophertok.logs import setup_logging
 from gophertok_local.chalice_bridge import Router
 from gophertok_local.console import Console
 from gophertok_local.functions import REPO_ROOT
@@ -67,6 +67,8 @@ def request_reporter(console: Console):
 def start_consumers(pool: InstancePool, console: Console) -> list:
     from gophertok_local import kafka_runner, sqs_runner
 
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # the client's own chatter, as in kafka_runner
+
     def handler(function: str):
         return pool.handler(function, on_done=console.batch)
 
@@ -88,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     config = CLIFactory(str(REPO_ROOT)).create_config_obj(chalice_stage_name=args.stage)
     for name, value in (config.environment_variables or {}).items():
         os.environ.setdefault(name, value)
-    setup_logging(get_settings().log_level)
     console = Console(log_file=args.log_file)
+    console.capture_process_logs(get_settings().log_level)
     pool = InstancePool(log_sink=console.log_line)
     gateway = Gateway.from_settings(pool, Router(load_app()), on_request=request_reporter(console))
     host, port = gateway.listen(args.host, args.port)

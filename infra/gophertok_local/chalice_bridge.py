@@ -121,6 +121,7 @@ class Router:
                 self._functions[path] = view.functions
         self._matcher = RouteMatcher(list(self._functions))
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Router per process; paths repeat
     def route(self, path: str) -> str | None:
         """The registry path ``path`` names, or None."""
         try:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from gophertok.logs import JsonFormatter, setup_logging
 from gophertok_local.pool import Invocation
 
 RESET, DIM, BOLD = "\033[0m", "\033[2m", "\033[1m"
@@ -36,6 +39,23 @@ def _records_in(event: dict[str, Any]) -> tuple[str, int]:
     return source, sum(len(batch) for batch in records.values())
 
 
+def _clock() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")[11:23]
+
+
+class _ConsoleHandler(logging.Handler):
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.own_log(self.format(record), record.levelno, record.name, record.getMessage())
+        except Exception:
+            self.handleError(record)
+
+
 class Console:
     def __init__(self, stream: TextIO | None = None, log_file: Path | None = None, fmt: str | None = None) -> None:
         self.stream = stream or sys.stdout
@@ -50,15 +70,34 @@ class Console:
         """A line an instance wrote (the function's JSON log)."""
         self._emit(line, None)
 
-    def _emit(self, json_line: str, short_line: str | None) -> None:
+    def _emit(self, json_line: str, short_line: Callable[[], str] | None) -> None:
         with self._lock:
             if self._file is not None:
                 self._file.write(json_line + "\n")
             if self.format == "json":
                 self.stream.write(json_line + "\n")
             elif short_line is not None:
-                self.stream.write(short_line + "\n")
+                self.stream.write(short_line() + "\n")
             self.stream.flush()
+
+    def own_log(self, json_line: str, level: int, logger: str, message: str) -> None:
+        """A line this process logged (the runners, the gateway): short on the console only from WARNING."""
+
+        def short() -> str:
+            colour = RED if level >= logging.ERROR else YELLOW
+            return (
+                f"{self._paint(DIM, _clock())} {self._paint(colour, logging.getLevelName(level))} {logger}: {message}"
+            )
+
+        self._emit(json_line, short if level >= logging.WARNING else None)
+
+    def capture_process_logs(self, level: str = "INFO") -> None:
+        """Send this process's own log records here (as JSON, like the functions' lines)."""
+        setup_logging(level)  # the layer's levels for noisy libraries; its stdout handler is replaced
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.addHandler(_ConsoleHandler(self))
 
     # -- events -------------------------------------------------------------------------------
 
@@ -74,7 +113,7 @@ class Console:
     ) -> None:
         entry = self._entry("http access", method=method, path=path, function=function, http_status=http_status)
         entry.update(status_code=status_code, total_ms=total_ms, **self._figures(invocation))
-        self._emit(json.dumps(entry, ensure_ascii=False), self._short_request(entry))
+        self._emit(json.dumps(entry, ensure_ascii=False), lambda: self._short_request(entry))
 
     def batch(self, invocation: Invocation, event: dict[str, Any]) -> None:
         source, records = _records_in(event)
@@ -82,7 +121,7 @@ class Console:
         entry.update(ok=invocation.error is None, total_ms=invocation.total_ms, **self._figures(invocation))
         if invocation.error:
             entry["error"] = f"{invocation.error.get('errorType')}: {invocation.error.get('errorMessage')}"[:300]
-        self._emit(json.dumps(entry, ensure_ascii=False), self._short_batch(entry))
+        self._emit(json.dumps(entry, ensure_ascii=False), lambda: self._short_batch(entry))
 
     @staticmethod
     def _entry(message: str, **fields: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ One thread per connection; the functions themselves run in the pool's processes.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import socket
@@ -61,6 +62,11 @@ class Limits:
             header_timeout=settings.local_header_timeout_seconds,
             body_timeout=settings.local_body_timeout_seconds,
         )
+
+
+@functools.lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 class HttpError(Exception):
@@ -131,21 +137,20 @@ class _Connection:
             raise ClientGone
         self.buffer += data
 
-    def read_head(self) -> tuple[bytes, list[bytes]]:
-        """(request line, header lines) of the next request."""
+    def read_head(self) -> tuple[tuple[str, str, str], list[bytes]]:
+        """((method, target, version), header lines) of the next request."""
         while not self.buffer.lstrip(b"\r\n"):  # wait for a request; blank lines before it are allowed
             self.buffer.clear()
             self._fill(time.monotonic() + self.limits.idle_timeout, ClientGone())
         del self.buffer[: len(self.buffer) - len(self.buffer.lstrip(b"\r\n"))]
         deadline = time.monotonic() + self.limits.header_timeout
-        request_line_checked = False
+        request_line: tuple[str, str, str] | None = None
         while True:
             end, separator = self._head_end()
-            if not request_line_checked:
+            if request_line is None:  # refuse a bad request line at once, not after the whole head
                 line_end = self.buffer.find(b"\n")
                 if line_end >= 0:
-                    parse_request_line(bytes(self.buffer[:line_end]).rstrip(b"\r"), self.limits)
-                    request_line_checked = True
+                    request_line = parse_request_line(bytes(self.buffer[:line_end]).rstrip(b"\r"), self.limits)
                 elif len(self.buffer) > self.limits.max_target_bytes + 32:
                     raise HttpError(414, "the request URL is too long")
             if end >= 0:
@@ -154,7 +159,8 @@ class _Connection:
                 head = bytes(self.buffer[:end])
                 del self.buffer[: end + separator]
                 lines = head.replace(b"\r\n", b"\n").split(b"\n")
-                return lines[0], lines[1:]
+                assert request_line is not None  # the head's end is after the first line's
+                return request_line, lines[1:]
             if len(self.buffer) > self.limits.max_head_bytes:
                 raise HttpError(431, "the request headers are too large")
             self._fill(deadline, HttpError(408, "the request headers did not arrive in time"))
@@ -313,8 +319,7 @@ class Gateway:
             sock.close()
 
     def _read_request(self, connection: _Connection, peer: str) -> HttpRequest:
-        request_line, header_lines = connection.read_head()
-        method, target, version = parse_request_line(request_line, self.limits)
+        (method, target, version), header_lines = connection.read_head()
         headers = parse_headers(header_lines, self.limits)
         deadline = time.monotonic() + self.limits.body_timeout
         transfer_encoding = headers.get("transfer-encoding", "").lower()
@@ -424,7 +429,7 @@ class Gateway:
         except ValueError:
             reason = "Unknown"
         headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "connection"}}
-        lines = [f"HTTP/1.1 {response.status} {reason}", f"Date: {formatdate(usegmt=True)}"]
+        lines = [f"HTTP/1.1 {response.status} {reason}", f"Date: {_http_date(int(time.time()))}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         if response.status != 204:
             lines.append(f"Content-Length: {len(response.body)}")

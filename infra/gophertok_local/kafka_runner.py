@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kafka").setLevel(logging.ERROR)
     pool, console = InstancePool(), Console()
     pool.log_sink = console.log_line
+    console.capture_process_logs(settings.log_level)
+    logging.getLogger("kafka").setLevel(logging.ERROR)
 
     def through_pool(function: str) -> Handler:
         return pool.handler(function, on_done=console.batch)

@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("AWS_ENDPOINT_URL is not set: polling the real AWS account's queues")
     pool, console = InstancePool(), Console()
     pool.log_sink = console.log_line
+    console.capture_process_logs(get_settings().log_level)
 
     def through_pool(function: str) -> Handler:
         return pool.handler(function, on_done=console.batch)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gophertok import registry
-from gophertok_local import sample_events, sam_env
+from gophertok_local import sam_env, sample_events
 from gophertok_local.sample_events import SAMPLE_ID_BASE, function_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
