@@ -7,7 +7,8 @@
   concurrency); more wait for a free slot. Default: cores x 2 (setting ``LOCAL_MAX_CONCURRENCY``).
 - Idle instances stay warm; the least recently used idle one is stopped when the pool holds
   ``max_instances`` live processes, and any idle longer than ``idle_seconds`` is reclaimed.
-- An invocation that outlives ``timeout_seconds`` kills its instance ("Task timed out"), as Lambda does.
+- An invocation that outlives ``timeout_seconds`` kills its instance ("Task timed out"), as Lambda does;
+  an init that outlives 10 s fails the invocation.
 
 Each instance's stdout/stderr lines (the function's JSON logs) go to ``log_sink(function, line)``.
 """
@@ -33,6 +34,7 @@ from gophertok_local.functions import REPO_ROOT
 from gophertok_local.instance import HEADER
 
 LogSink = Callable[[str, str], None]
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit on the init phase
 _instance_ids = itertools.count(1)
 
 
@@ -292,7 +294,7 @@ class InstancePool:
         )
         instance._reader.start()
         try:
-            ready = instance.receive(self.timeout_seconds)
+            ready = instance.receive(max(INIT_TIMEOUT_SECONDS, self.timeout_seconds))
         except TimeoutError:
             ready = {"ready": False, "error": {"errorType": "InitTimeout", "errorMessage": "init timed out"}}
         if ready is None:
