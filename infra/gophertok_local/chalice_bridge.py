@@ -44,7 +44,7 @@ def _default_pool():
     return InstancePool()
 
 
-def pool_invoker(function: str, event: dict[str, Any]) -> Any:
+def invoke(function: str, event: dict[str, Any]) -> Any:
     """Invoke through the process-wide instance pool (what ``chalice local`` uses)."""
     return _default_pool().invoke(function, event).raise_for_error()
 
@@ -64,19 +64,21 @@ def _to_v2_event(original: dict[str, Any], route_path: str | None) -> dict[str, 
     )
 
 
-def _proxy(app: Chalice, invoker: Invoker, route_path: str | None, function_for: Callable[[str], str]) -> Response:
+def _proxy(
+    app: Chalice, invoker: Invoker | None, route_path: str | None, function_for: Callable[[str], str]
+) -> Response:
     original = app.current_request.to_original_event()
     function = function_for(original["requestContext"]["httpMethod"])
     event = _to_v2_event(original, route_path)
     try:
-        result = invoker(function, event)
+        result = (invoker or invoke)(function, event)  # looked up per call: tests replace ``invoke``
     except Exception:  # the function failed: API Gateway answers 500; we answer the contract's 500
         status, body = internal_error(event["requestContext"]["requestId"])
         return Response(body=json.dumps(body), status_code=status, headers=JSON_HEADERS)
     return Response(body=result["body"], status_code=result["statusCode"], headers=result.get("headers") or {})
 
 
-def _route_view(app: Chalice, invoker: Invoker, path: str, functions: dict[str, str]):
+def _route_view(app: Chalice, invoker: Invoker | None, path: str, functions: dict[str, str]):
     def view(**_: str) -> Response:
         return _proxy(app, invoker, path, lambda method: functions.get(method, registry.FALLBACK_FUNCTION))
 
@@ -84,7 +86,7 @@ def _route_view(app: Chalice, invoker: Invoker, path: str, functions: dict[str, 
     return view
 
 
-def _fallback_view(app: Chalice, invoker: Invoker):
+def _fallback_view(app: Chalice, invoker: Invoker | None):
     def view(**_: str) -> Response:
         return _proxy(app, invoker, None, lambda method: registry.FALLBACK_FUNCTION)
 
@@ -94,7 +96,6 @@ def _fallback_view(app: Chalice, invoker: Invoker):
 def build_app(app_name: str = "gophertok", invoker: Invoker | None = None) -> Chalice:
     # configure_logs=False: the layer owns logging (JSON on stdout); Chalice would mute our logger.
     app = Chalice(app_name=app_name, configure_logs=False)
-    invoker = invoker or pool_invoker
     for path, functions in route_table().items():
         name = "route" + path.replace("/", "_")
         app.route(path, methods=METHODS, content_types=["*/*"], name=name)(_route_view(app, invoker, path, functions))

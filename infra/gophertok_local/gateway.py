@@ -9,7 +9,7 @@ the pool; write the answer. The connection side is what a client may rely on:
 - every request gets the contract's JSON, even the broken ones: 400 (malformed request line, header
   or framing), 408 (head not received within LOCAL_HEADER_TIMEOUT_SECONDS, body not within
   LOCAL_BODY_TIMEOUT_SECONDS), 413 (body over MAX_VIDEO_BYTES plus a margin for the form around it),
-  414 (request target over 8 KiB), 431 (head over 16 KiB or over 100 header fields);
+  414 (request target over 16 KiB), 431 (head over 32 KiB or over 100 header fields);
 - CORS for browsers: CORS_ALLOW_ORIGINS (comma list, default ``*``), preflights answered here.
 
 One thread per connection; the functions themselves run in the pool's processes.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import re
 import socket
 import threading
@@ -38,6 +39,7 @@ from gophertok_local.chalice_bridge import Router
 from gophertok_local.events import http_event
 from gophertok_local.pool import InstancePool, Invocation
 
+log = logging.getLogger("gophertok_local.gateway")
 BODY_MARGIN_BYTES = 1024 * 1024  # multipart boundaries and form fields around the largest video
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(rb"HTTP/1\.[01]")
@@ -47,8 +49,9 @@ PREFLIGHT_MAX_AGE = "600"
 
 @dataclass(frozen=True)
 class Limits:
-    max_target_bytes: int = 8192
-    max_head_bytes: int = 16384
+    # The Douyin client sends free text in the query: 1,000 characters of CJK are 9 KB percent-encoded.
+    max_target_bytes: int = 16384
+    max_head_bytes: int = 32768
     max_header_fields: int = 100
     max_body_bytes: int = 50 * 1024 * 1024 + BODY_MARGIN_BYTES
     header_timeout: float = 10.0  # the whole head, from its first byte
@@ -307,7 +310,11 @@ class Gateway:
                     self._send(sock, refusal, None, keep_alive=False)
                     self._report(HttpRequest("-", "-", "", {}, b"", peer), refusal, started)
                     return
-                response = self.respond(request)
+                try:
+                    response = self.respond(request)
+                except Exception:  # a fault of the gateway itself: the contract's 500, and the trace for us
+                    log.exception("gateway fault", extra={"method": request.method, "error_code": 50000})
+                    response = json_response(500, "internal error, please retry", self._cors_headers(None))
                 keep_alive = request.keep_alive
                 self._send(sock, response, request, keep_alive)
                 self._report(request, response, started)
