@@ -92,6 +92,7 @@ class Instance:
     last_used: float = field(default_factory=time.monotonic)
     init_ms: float | None = None
     _reader: threading.Thread | None = None
+    _buffer: bytearray = field(default_factory=bytearray)  # reply bytes read ahead
 
     def send(self, message: bytes) -> None:
         view = memoryview(HEADER.pack(len(message)) + message)
@@ -101,24 +102,21 @@ class Instance:
     def receive(self, timeout: float) -> dict[str, Any] | None:
         """The next reply; None if the process closed the pipe; TimeoutError past ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        header = self._read_exactly(HEADER.size, deadline)
-        if header is None:
-            return None
-        data = self._read_exactly(HEADER.unpack(header)[0], deadline)
-        return None if data is None else json.loads(data)
-
-    def _read_exactly(self, size: int, deadline: float) -> bytes | None:
-        chunks, remaining = [], size
-        while remaining:
+        buffer = self._buffer
+        while True:
+            if len(buffer) >= HEADER.size:
+                end = HEADER.size + HEADER.unpack_from(buffer)[0]
+                if len(buffer) >= end:
+                    data = bytes(buffer[HEADER.size : end])
+                    del buffer[:end]
+                    return json.loads(data)
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([self.replies], [], [], wait)[0]:
                 raise TimeoutError
-            chunk = os.read(self.replies, min(remaining, 1 << 20))
+            chunk = os.read(self.replies, 1 << 20)
             if not chunk:
                 return None
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            buffer += chunk
 
     def stop(self) -> None:
         for fd in (self.requests, self.replies):
