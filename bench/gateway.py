@@ -198,8 +198,15 @@ def access_durations(log_file: Path, offset: int) -> list[float]:
     with log_file.open("rb") as handle:
         handle.seek(offset)
         lines = handle.read().decode(errors="replace").splitlines()
-    entries = [json.loads(line) for line in lines if '"http access"' in line]
-    return [entry["duration_ms"] for entry in entries if entry.get("duration_ms") is not None] or [float("nan")]
+    durations = []
+    for line in lines:
+        if '"http access"' not in line:
+            continue
+        with contextlib.suppress(ValueError):  # the last line may still be being written
+            entry = json.loads(line)
+            if entry.get("duration_ms") is not None:
+                durations.append(entry["duration_ms"])
+    return durations or [float("nan")]
 
 
 def handler_time_ms(token: str, runs: int = 300) -> tuple[float, bytes]:
