@@ -193,8 +193,38 @@ def drive(port: int, request: bytes, expected: Callable[[bytes], bool], concurre
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children_file = task / "children"
+        if children_file.exists():
+            found += [int(child) for child in children_file.read_text().split()]
+    return found
+
+
+def cpu_per_request(pid: int, run: Callable[[], Figures], requests_sent: int) -> tuple[float, float]:
+    """(gateway ms, instances ms) of CPU per request while ``run()`` drives the API process ``pid``."""
+    instances = children(pid)
+    before = cpu_seconds(pid), sum(cpu_seconds(child) for child in instances)
+    run()
+    after = cpu_seconds(pid), sum(cpu_seconds(child) for child in instances if Path(f"/proc/{child}").exists())
+    return (after[0] - before[0]) / requests_sent * 1000, (after[1] - before[1]) / requests_sent * 1000
+
+
 def access_durations(log_file: Path, offset: int) -> list[float]:
     """The handler durations (inside the instances) of the requests logged after ``offset``."""
+    return [handler for handler, _ in access_figures(log_file, offset)] or [float("nan")]
+
+
+def access_figures(log_file: Path, offset: int) -> list[tuple[float, float]]:
+    """(handler ms inside the instance, ms from the request's first byte to its answer written) per request
+    logged after ``offset``."""
     with log_file.open("rb") as handle:
         handle.seek(offset)
         lines = handle.read().decode(errors="replace").splitlines()
@@ -205,8 +235,8 @@ def access_durations(log_file: Path, offset: int) -> list[float]:
         with contextlib.suppress(ValueError):  # the last line may still be being written
             entry = json.loads(line)
             if entry.get("duration_ms") is not None:
-                durations.append(entry["duration_ms"])
-    return durations or [float("nan")]
+                durations.append((entry["duration_ms"], entry["total_ms"]))
+    return durations
 
 
 def handler_time_ms(token: str, runs: int = 300) -> tuple[float, bytes]:
@@ -264,9 +294,13 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for _, port, expected in targets[1:]:  # warm: start the pool's instances before measuring
             drive(port, request, expected, 32, 256)
+        cpu = cpu_per_request(
+            processes["pool"].pid, lambda: drive(ports["pool"], request, names_the_caller, 32, 1024), 1024
+        )
         # The machine is shared: each cell is the best of --rounds runs (errors summed over all of them).
         results: dict[str, dict[int, Figures]] = {label: {} for label, _, _ in targets}
         handler_durations: list[float] = []
+        gateway_side: list[float] = []  # per request: gateway time minus handler time, from the access log
         for _ in range(args.rounds):
             for label, port, expected in targets:
                 for c in CONCURRENCY:
@@ -274,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
                     figures = drive(port, request, expected, c, args.requests)
                     if label == targets[2][0] and c == 1:
                         handler_durations.append(statistics.median(access_durations(logs["pool"], mark)))
+                        gateway_side.append(
+                            statistics.median(total - handler for handler, total in access_figures(logs["pool"], mark))
+                        )
                     best = results[label].get(c)
                     errors = figures.errors + (best.errors if best else 0)
                     if best is None or figures.requests_per_s > best.requests_per_s:
@@ -290,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             path.unlink(missing_ok=True)
 
     report(results, targets, handler_durations, handler_ms, args)
+    print(f"inside the gateway at c=1, p50 of (first byte to answer written - handler): {min(gateway_side):.3f} ms")
+    print(f"CPU per request at c=32: gateway {cpu[0]:.3f} ms, function instances {cpu[1]:.3f} ms")
     return 0
 
 

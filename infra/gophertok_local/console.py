@@ -61,24 +61,26 @@ class Console:
         self.stream = stream or sys.stdout
         self.format = fmt or console_format(self.stream)
         self.colour = self.format == "pretty" and (self.stream.isatty() or bool(os.environ.get("FORCE_COLOR")))
-        self._file = log_file.open("a", encoding="utf-8", buffering=1) if log_file else None
+        self._file = log_file.open("a", encoding="utf-8") if log_file else None  # flushed by _emit
         self._lock = threading.Lock()
 
     # -- sinks --------------------------------------------------------------------------------
 
-    def log_line(self, function: str, line: str) -> None:
-        """A line an instance wrote (the function's JSON log)."""
-        self._emit(line, None)
+    def log_line(self, function: str, lines: str) -> None:
+        """Lines an instance wrote (the function's JSON logs), one or more, without the last newline."""
+        self._emit(lines, None)
 
     def _emit(self, json_line: str, short_line: Callable[[], str] | None) -> None:
         with self._lock:
             if self._file is not None:
                 self._file.write(json_line + "\n")
+                self._file.flush()
             if self.format == "json":
                 self.stream.write(json_line + "\n")
+                self.stream.flush()
             elif short_line is not None:
                 self.stream.write(short_line() + "\n")
-            self.stream.flush()
+                self.stream.flush()
 
     def own_log(self, json_line: str, level: int, logger: str, message: str) -> None:
         """A line this process logged (the runners, the gateway): short on the console only from WARNING."""

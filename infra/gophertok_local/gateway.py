@@ -126,6 +126,7 @@ class _Connection:
         self.sock = sock
         self.limits = limits
         self.buffer = bytearray()
+        self.started = time.perf_counter()
 
     def _fill(self, deadline: float, on_timeout: HttpError | ClientGone) -> None:
         remaining = deadline - time.monotonic()
@@ -146,6 +147,7 @@ class _Connection:
             self.buffer.clear()
             self._fill(time.monotonic() + self.limits.idle_timeout, ClientGone())
         del self.buffer[: len(self.buffer) - len(self.buffer.lstrip(b"\r\n"))]
+        self.started = time.perf_counter()  # the request's first byte is here: its time starts now
         deadline = time.monotonic() + self.limits.header_timeout
         request_line: tuple[str, str, str] | None = None
         while True:
@@ -302,13 +304,12 @@ class Gateway:
         connection = _Connection(sock, self.limits)
         try:
             while True:
-                started = time.perf_counter()
                 try:
                     request = self._read_request(connection, peer)
                 except HttpError as error:
                     refusal = json_response(error.http_status, error.message, self._cors_headers(None))
                     self._send(sock, refusal, None, keep_alive=False)
-                    self._report(HttpRequest("-", "-", "", {}, b"", peer), refusal, started)
+                    self._report(HttpRequest("-", "-", "", {}, b"", peer), refusal, connection.started)
                     return
                 try:
                     response = self.respond(request)
@@ -317,7 +318,7 @@ class Gateway:
                     response = json_response(500, "internal error, please retry", self._cors_headers(None))
                 keep_alive = request.keep_alive
                 self._send(sock, response, request, keep_alive)
-                self._report(request, response, started)
+                self._report(request, response, connection.started)
                 if not keep_alive:
                     return
         except (ClientGone, OSError):

@@ -10,7 +10,8 @@
 - An invocation that outlives ``timeout_seconds`` kills its instance ("Task timed out"), as Lambda does;
   an init that outlives 10 s fails the invocation.
 
-Each instance's stdout/stderr lines (the function's JSON logs) go to ``log_sink(function, line)``.
+Each instance's stdout/stderr (the function's JSON logs) goes to ``log_sink(function, text)``, whole lines
+at a time (several lines of one invocation arrive together, one per line, without the last newline).
 """
 
 from __future__ import annotations
@@ -330,9 +331,19 @@ class InstancePool:
         return True
 
     def _forward_logs(self, instance: Instance) -> None:
-        assert instance.process.stdout is not None
-        for raw in instance.process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            if line:
-                self.log_sink(instance.function, line)
-        instance.process.stdout.close()
+        """Hand the instance's output to the sink, as whole lines, as many at a time as have arrived."""
+        stream = instance.process.stdout
+        assert stream is not None
+        pending = b""
+        while chunk := os.read(stream.fileno(), 1 << 16):
+            pending += chunk
+            complete, newline, pending = pending.rpartition(b"\n")
+            if newline:
+                text = complete.decode("utf-8", "replace").strip("\n")
+                if text:
+                    self.log_sink(instance.function, text)
+            else:
+                pending = complete + pending
+        if pending.strip():
+            self.log_sink(instance.function, pending.decode("utf-8", "replace").strip("\n"))
+        stream.close()
