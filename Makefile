@@ -33,6 +33,17 @@ migrate: bootstrap ## apply pending SQL migrations
 run: up ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
 	@$(WITH_ENV) infra/run-local.sh
 
+.PHONY: invoke events sam-env
+invoke: ## run one function with an event, like sam local invoke: make invoke FN=user_info EVENT=events/user_info.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=<file> (events/ has one per function)" >&2; exit 2; }
+	@$(WITH_ENV) $(PY) -m gophertok_local.invoke $(FN) $(EVENT)
+
+events: ## regenerate events/ (a sample event for every function) from gophertok_local.sample_events
+	@$(WITH_ENV) $(PY) -m gophertok_local.sample_events
+
+sam-env: ## write .state/sam-env.json (this machine's settings) for sam local invoke --env-vars
+	@$(WITH_ENV) $(PY) -m gophertok_local.sam_env
+
 .PHONY: seed
 seed: up ## publish demo users and 72 generated test-pattern videos (safe to run twice)
 	@$(WITH_ENV) $(PY) infra/seed.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serve the API (Chalice's local server) on $API_HOST:$API_PORT, with beside it the local event-source
-# runners (Kafka, SQS) and the X-Ray collector that receives the functions' trace segments.
+# Serve the API (gophertok_local.api_server: Chalice's routes, a pool of warm function instances) on
+# $API_HOST:$API_PORT with the local event-source runners (Kafka, SQS) in the same process, and beside it
+# the X-Ray collector that receives the functions' trace segments.
 # Expects the stack to be up and the environment loaded (the Makefile's `run` does both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +30,8 @@ stop_children() {
 trap stop_children EXIT INT TERM
 
 start xray $PY -m gophertok_local.xray_collector serve --port "$xray_port"
-start consumers $PY -m gophertok_local.kafka_runner
-start queue-consumers $PY -m gophertok_local.sqs_runner
-echo "api: http://$host:$port  (consumers running; logs: make logs, traces: make traces, metrics: make metrics)"
-# `chalice local` with query strings (tokens) kept out of the access log; `chalice local` itself works too.
-$PY -m gophertok_local.api_server --host "$host" --port "$port" --stage dev 2>&1 | tee -a "$LOGS/api.log"
+echo "api: http://$host:$port  (consumers running; JSON logs: make logs, traces: make traces, metrics: make metrics)"
+# One process: the gateway, the warm function instances (LOCAL_MAX_CONCURRENCY, default cores x 2) and the
+# Kafka/SQS runners on the same pool. The console gets one line per request and per consumer batch
+# (LOG_FORMAT=json for the JSON lines instead); every JSON line also goes to $LOGS/api.log.
+$PY -m gophertok_local.api_server --host "$host" --port "$port" --stage dev --with-consumers --log-file "$LOGS/api.log"

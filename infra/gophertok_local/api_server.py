@@ -1,8 +1,10 @@
-"""Serve app.py (the registry-built Chalice app) exactly as ``chalice local`` does, for ``make run``.
+"""Serve the local API for ``make run``: app.py's routes (Chalice's router, built from the registry)
+through the gateway, each invocation run by a warm function instance from the pool.
 
-The only differences from ``chalice local``: the access log is a JSON line without the query string
-(the Douyin client sends its token there, and tokens must never reach a log), and the stage's
-environment variables from .chalice/config.json are applied without overriding the caller's.
+``--with-consumers`` also runs the Kafka and SQS event-source runners in this process, on the same
+pool, so the console shows their batches beside the requests. ``--log-file`` receives every JSON
+line (functions' logs, access and batch lines); the console is short or JSON (see console.py).
+``chalice local`` still works with app.py; this server is the fast, concurrent one.
 """
 
 from __future__ import annotations
@@ -10,32 +12,22 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import os
+import signal
 import sys
-import time
+from pathlib import Path
 
 from chalice.cli.factory import CLIFactory
-from chalice.local import ChaliceRequestHandler, LocalDevServer
 
+from gophertok.config import get_settings
+from gophertok_local.chalice_bridge import Router
+from gophertok_local.console import Console
 from gophertok_local.functions import REPO_ROOT
+from gophertok_local.gateway import Gateway, HttpRequest, HttpResponse
+from gophertok_local.pool import InstancePool
 
-
-class RedactingRequestHandler(ChaliceRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        entry = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
-            "level": "INFO",
-            "logger": "gophertok_local.api",
-            "message": "http access",
-            "method": self.command,
-            "path": (self.path or "").split("?", 1)[0],
-            "http_status": int(code) if str(code).isdigit() else code,
-        }
-        sys.stderr.write(json.dumps(entry) + "\n")
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
-        text = (format % args).split("?", 1)[0]
-        sys.stderr.write(json.dumps({"level": "WARNING", "logger": "gophertok_local.api", "message": text}) + "\n")
+STATUS_CODE_SCAN_LIMIT = 64 * 1024  # bodies larger than this are not parsed for the console's status_code
 
 
 def load_app():
@@ -46,20 +38,82 @@ def load_app():
     return module.app
 
 
+def _status_code(response: HttpResponse) -> int | None:
+    if len(response.body) > STATUS_CODE_SCAN_LIMIT or not response.body.startswith(b"{"):
+        return None
+    try:
+        value = json.loads(response.body).get("status_code")
+    except ValueError:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def request_reporter(console: Console):
+    def report(request: HttpRequest, response: HttpResponse, total_ms: float) -> None:
+        path = request.target.split("?", 1)[0]  # never the query: the Douyin client sends its token there
+        console.request(
+            request.method,
+            path,
+            response.function,
+            response.status,
+            _status_code(response),
+            total_ms,
+            response.invocation,
+        )
+
+    return report
+
+
+def start_consumers(pool: InstancePool, console: Console) -> list:
+    from gophertok_local import kafka_runner, sqs_runner
+
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # the client's own chatter, as in kafka_runner
+
+    def handler(function: str):
+        return pool.handler(function, on_done=console.batch)
+
+    workers: list[kafka_runner.ConsumerWorker | sqs_runner.QueueWorker] = [
+        *kafka_runner.workers_for_registry(get_settings().kafka_servers, handler_for=handler),
+        *sqs_runner.workers_for_registry(handler_for=handler),
+    ]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8080")))
     parser.add_argument("--stage", default="dev")
+    parser.add_argument("--with-consumers", action="store_true", help="also run the Kafka and SQS runners")
+    parser.add_argument("--log-file", type=Path, help="append every JSON log line here")
     args = parser.parse_args(argv)
     config = CLIFactory(str(REPO_ROOT)).create_config_obj(chalice_stage_name=args.stage)
     for name, value in (config.environment_variables or {}).items():
         os.environ.setdefault(name, value)
-    server = LocalDevServer(load_app(), config, args.host, args.port, handler_cls=RedactingRequestHandler)
+    console = Console(log_file=args.log_file)
+    console.capture_process_logs(get_settings().log_level)
+    pool = InstancePool(log_sink=console.log_line)
+    gateway = Gateway.from_settings(pool, Router(load_app()), on_request=request_reporter(console))
+    host, port = gateway.listen(args.host, args.port)
+    signal.signal(signal.SIGTERM, lambda *_: gateway.stop())
+    workers = start_consumers(pool, console) if args.with_consumers else []
+    print(
+        f"api: http://{host}:{port}  (up to {pool.max_concurrency} concurrent invocations)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
-        server.serve_forever()
+        gateway.serve_forever()
     except KeyboardInterrupt:
-        server.shutdown()
+        gateway.stop()
+    finally:
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.join(timeout=10)
+        pool.close()
     return 0
 
 

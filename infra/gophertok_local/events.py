@@ -1,4 +1,5 @@
-"""Build the event payloads AWS sends to functions: API Gateway HTTP API (v2) and Kafka."""
+"""Build the event payloads AWS sends to functions: API Gateway HTTP API (v2), Kafka (self-managed and
+Amazon MSK) and SQS. The local API, the runners and the sample events in ``events/`` all use these."""
 
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ def http_event(
     body: bytes | None = None,
     route_path: str | None = None,
     source_ip: str = "127.0.0.1",
+    request_id: str | None = None,
+    time_epoch_ms: int | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API payload v2.0 event, with the body base64-encoded as API Gateway does
-    for anything that may be binary."""
+    for anything that may be binary. ``query`` as a string is passed through untouched (rawQueryString)."""
     raw_query = query if isinstance(query, str) else urlencode(query or {}, doseq=True)
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
     route_key = f"{method.upper()} {route_path or path}"
-    now = time.time()
+    now = time.time() if time_epoch_ms is None else time_epoch_ms / 1000
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -43,7 +46,7 @@ def http_event(
                 "sourceIp": source_ip,
                 "userAgent": lowered.get("user-agent", ""),
             },
-            "requestId": uuid.uuid4().hex,
+            "requestId": request_id or uuid.uuid4().hex,
             "routeKey": route_key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
@@ -86,6 +89,21 @@ def kafka_event(records: Iterable[dict[str, Any]], bootstrap_servers: str = "127
     for record in records:
         grouped.setdefault(f"{record['topic']}-{record['partition']}", []).append(record)
     return {"eventSource": "SelfManagedKafka", "bootstrapServers": bootstrap_servers, "records": grouped}
+
+
+def msk_event(
+    records: Iterable[dict[str, Any]],
+    cluster_arn: str = "arn:aws:kafka:us-east-1:000000000000:cluster/gophertok/00000000-0000-0000-0000-000000000000-1",
+    bootstrap_servers: str = "b-1.gophertok.kafka.us-east-1.amazonaws.com:9098",
+) -> dict[str, Any]:
+    """An Amazon MSK event: the self-managed shape with ``eventSource: aws:kafka`` and the cluster's ARN."""
+    grouped = kafka_event(records)["records"]
+    return {
+        "eventSource": "aws:kafka",
+        "eventSourceArn": cluster_arn,
+        "bootstrapServers": bootstrap_servers,
+        "records": grouped,
+    }
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str = "us-east-1") -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 import time
 import uuid
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS_DIR = REPO_ROOT / "functions"
+# LOCAL_FUNCTIONS_DIR: another folder of functions (the instance pool's tests use one)
+FUNCTIONS_DIR = Path(os.environ.get("LOCAL_FUNCTIONS_DIR") or REPO_ROOT / "functions")
 HANDLER_MODULE = "app"
 HANDLER_NAME = "handler"
 
@@ -30,7 +32,7 @@ def load_handler(function: str) -> Handler:
         if function not in _handlers:
             path = handler_path(function)
             if not path.is_file():
-                raise LookupError(f"function {function!r} has no {path.relative_to(REPO_ROOT)}")
+                raise LookupError(f"function {function!r} has no {path}")
             spec = importlib.util.spec_from_file_location(f"gophertok_functions.{function}", path)
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)

@@ -29,8 +29,10 @@ from kafka.structs import OffsetAndMetadata
 from gophertok import metrics, registry
 from gophertok.config import get_settings
 from gophertok.logs import get_logger, setup_logging
+from gophertok_local.console import Console
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import LambdaContext, load_handler
+from gophertok_local.pool import InstancePool
 from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.kafka_runner")
@@ -190,12 +192,19 @@ class ConsumerWorker(threading.Thread):
         )
 
 
-def workers_for_registry(bootstrap_servers: list[str], only: set[str] | None = None) -> list[ConsumerWorker]:
+def workers_for_registry(
+    bootstrap_servers: list[str],
+    only: set[str] | None = None,
+    *,
+    handler_for: Callable[[str], Handler] = load_handler,
+) -> list[ConsumerWorker]:
+    """One worker per registry consumer; ``handler_for(function)`` gives what it invokes (the instance
+    pool's handler under ``make run``)."""
     return [
         ConsumerWorker(
             consumer.function,
             consumer.topic,
-            load_handler(consumer.function),
+            handler_for(consumer.function),
             bootstrap_servers=bootstrap_servers,
             batch_size=consumer.batch_size,
         )
@@ -211,8 +220,21 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     setup_logging(settings.log_level)
     logging.getLogger("kafka").setLevel(logging.ERROR)
-    workers = workers_for_registry(settings.kafka_servers, set(args.only) if args.only else None)
-    return run_until_signalled(workers)
+    pool, console = InstancePool(), Console()
+    pool.log_sink = console.log_line
+    console.capture_process_logs(settings.log_level)
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+
+    def through_pool(function: str) -> Handler:
+        return pool.handler(function, on_done=console.batch)
+
+    workers = workers_for_registry(
+        settings.kafka_servers, set(args.only) if args.only else None, handler_for=through_pool
+    )
+    try:
+        return run_until_signalled(workers)
+    finally:
+        pool.close()
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ from typing import Any
 from gophertok import registry
 from gophertok.config import get_settings
 from gophertok.logs import get_logger, setup_logging
+from gophertok_local.console import Console
 from gophertok_local.events import sqs_event, sqs_record
 from gophertok_local.functions import LambdaContext, load_handler
+from gophertok_local.pool import InstancePool
 from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.sqs_runner")
@@ -136,12 +138,16 @@ class QueueWorker(threading.Thread):
         return failed
 
 
-def workers_for_registry(only: set[str] | None = None) -> list[QueueWorker]:
+def workers_for_registry(
+    only: set[str] | None = None, *, handler_for: Callable[[str], Handler] = load_handler
+) -> list[QueueWorker]:
+    """One worker per registry queue consumer; ``handler_for(function)`` gives what it invokes (the
+    instance pool's handler under ``make run``)."""
     return [
         QueueWorker(
             consumer.function,
             consumer.queue,
-            load_handler(consumer.function),
+            handler_for(consumer.function),
             batch_size=consumer.batch_size,
         )
         for consumer in registry.QUEUE_CONSUMERS
@@ -156,8 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(get_settings().log_level)
     if not os.environ.get("AWS_ENDPOINT_URL"):
         log.warning("AWS_ENDPOINT_URL is not set: polling the real AWS account's queues")
-    workers = workers_for_registry(set(args.only) if args.only else None)
-    return run_until_signalled(workers)
+    pool, console = InstancePool(), Console()
+    pool.log_sink = console.log_line
+    console.capture_process_logs(get_settings().log_level)
+
+    def through_pool(function: str) -> Handler:
+        return pool.handler(function, on_done=console.batch)
+
+    workers = workers_for_registry(set(args.only) if args.only else None, handler_for=through_pool)
+    try:
+        return run_until_signalled(workers)
+    finally:
+        pool.close()
 
 
 if __name__ == "__main__":

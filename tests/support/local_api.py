@@ -1,4 +1,4 @@
-"""Start the local API (Chalice's local server) and the event runners as subprocesses, as `make run` does."""
+"""Start the local API (gateway, instance pool and event runners) as a subprocess, as `make run` does."""
 
 from __future__ import annotations
 
@@ -51,21 +51,18 @@ def running_api(with_consumers: bool = True, extra_env: dict[str, str] | None = 
     port = free_port()
     collector = Collector(TRACE_STORE, port=0)
     threading.Thread(target=collector.serve, name="xray-collector", daemon=True).start()
-    env = {**os.environ, **(extra_env or {}), "API_PORT": str(port), "AWS_XRAY_DAEMON_ADDRESS": collector.address}
+    env = {
+        **os.environ,
+        **(extra_env or {}),
+        "API_PORT": str(port),
+        "AWS_XRAY_DAEMON_ADDRESS": collector.address,
+        "LOG_FORMAT": "json",
+    }
     processes = []
     try:
-        if with_consumers:
-            processes.append(_spawn([sys.executable, "-m", "gophertok_local.kafka_runner"], "test-consumers.log", env))
-            processes.append(
-                _spawn([sys.executable, "-m", "gophertok_local.sqs_runner"], "test-queue-consumers.log", env)
-            )
-        processes.append(
-            _spawn(
-                [sys.executable, "-m", "gophertok_local.api_server", "--host", "127.0.0.1", "--port", str(port)],
-                "test-api.log",
-                env,
-            )
-        )
+        # The consumers run inside the API's process, on its instance pool, as under `make run`.
+        command = [sys.executable, "-m", "gophertok_local.api_server", "--host", "127.0.0.1", "--port", str(port)]
+        processes.append(_spawn(command + (["--with-consumers"] if with_consumers else []), "test-api.log", env))
         base_url = f"http://127.0.0.1:{port}"
 
         def ready() -> bool:
@@ -73,8 +70,8 @@ def running_api(with_consumers: bool = True, extra_env: dict[str, str] | None = 
                 if process.poll() is not None:
                     raise AssertionError(f"local API process exited early; see {LOG_DIR}")
             try:
-                return requests.get(base_url + "/douyin/ping-readiness", timeout=1).status_code == 404
-            except requests.ConnectionError:
+                return requests.get(base_url + "/douyin/ping-readiness", timeout=5).status_code == 404
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a cold start
                 return False
 
         wait_for(ready, timeout=30, what="the local API to listen")

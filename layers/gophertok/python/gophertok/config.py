@@ -90,6 +90,11 @@ class Settings:
     max_video_bytes: int = 50 * 1024 * 1024
     rate_limits: dict[str, Rate | None] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     login_lockout: LoginLockout = field(default_factory=LoginLockout)
+    # The local API (gophertok_local); on AWS, API Gateway plays this part (CORS from the template).
+    cors_allow_origins: tuple[str, ...] = ("*",)
+    local_max_concurrency: int = 0  # 0: cores x 2, like a small Lambda account concurrency
+    local_header_timeout_seconds: float = 10.0
+    local_body_timeout_seconds: float = 60.0
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -136,6 +141,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "token_ttl_seconds": number("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)),
         "log_level": get("LOG_LEVEL", "INFO").upper(),
         "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
+        "cors_allow_origins": tuple(
+            origin.strip() for origin in get("CORS_ALLOW_ORIGINS", "*").split(",") if origin.strip()
+        ),
+        "local_max_concurrency": number("LOCAL_MAX_CONCURRENCY", "0"),
+        "local_header_timeout_seconds": number("LOCAL_HEADER_TIMEOUT_SECONDS", "10", float),
+        "local_body_timeout_seconds": number("LOCAL_BODY_TIMEOUT_SECONDS", "60", float),
     }
     values["rate_limits"] = {
         action: _rate(f"RATE_LIMIT_{action.upper()}", env.get(f"RATE_LIMIT_{action.upper()}", ""), default)
@@ -178,6 +189,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigurationError("KAFKA_BOOTSTRAP_SERVERS is empty")
     if settings.token_ttl_seconds <= 0:
         raise ConfigurationError("TOKEN_TTL_SECONDS must be positive")
+    if settings.local_max_concurrency < 0:
+        raise ConfigurationError("LOCAL_MAX_CONCURRENCY must be 0 (cores x 2) or positive")
+    if min(settings.local_header_timeout_seconds, settings.local_body_timeout_seconds) <= 0:
+        raise ConfigurationError("LOCAL_HEADER_TIMEOUT_SECONDS and LOCAL_BODY_TIMEOUT_SECONDS must be positive")
     if settings.max_video_bytes <= 0:
         raise ConfigurationError("MAX_VIDEO_BYTES must be positive")
     lockout = settings.login_lockout
