@@ -61,9 +61,12 @@ fmt: bootstrap
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
 
-.PHONY: package validate deploy-localstack
+.PHONY: package sam-build validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function
 	@$(PY) infra/package.py
+
+sam-build: bootstrap ## `sam build` without Docker into .aws-sam/build (aws-sam-cli in .state/venvs/sam; cached)
+	@$(PY) infra/sam_build.py
 
 validate: bootstrap ## cfn-lint template.yaml, translate it offline with the SAM translator and walk the result
 	@$(VENV)/bin/cfn-lint template.yaml && $(PY) -m pytest -q tests/unit/test_template_validation.py tests/unit/test_registry_agreement.py

@@ -112,7 +112,7 @@ else
 fi
 
 # --- project virtualenv ------------------------------------------------------------------------
-req_files=(requirements-dev.txt layers/*/requirements.txt)
+req_files=(requirements-dev.txt layers/*/requirements.txt layers/*/python/requirements.txt)
 pth_lines="$ROOT/layers/gophertok/python
 $ROOT/infra"
 venv_stamp="$(printf '%s\n%s\n' "$(hash_of "${req_files[@]}")" "$pth_lines" | sha256sum | cut -d' ' -f1)"

@@ -103,6 +103,13 @@ def _fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def layer_requirements(source: Path) -> Path:
+    """The shared layer keeps its pins inside python/ (where `sam build` looks, see its ContentUri); ffmpeg's
+    layer is requirements only."""
+    inside = source / "python" / "requirements.txt"
+    return inside if inside.is_file() else source / "requirements.txt"
+
+
 def build_layer(name: str, interpreter: str | None) -> Path:
     source = LAYERS[name]
     archive = BUILD / "layers" / f"{name}.zip"
@@ -114,12 +121,22 @@ def build_layer(name: str, interpreter: str | None) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     site = staging / "python"
     site.mkdir(parents=True)
-    pip_install(["-r", str(source / "requirements.txt")], site)
+    pip_install(["-r", str(layer_requirements(source))], site)
     remove_distributions(site, RUNTIME_PROVIDED)
     if (source / "python").is_dir():
-        shutil.copytree(source / "python", site, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            source / "python",
+            site,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "requirements.txt"),
+        )
     if interpreter:
-        subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", str(site)], check=True)
+        # unchecked-hash: zips keep mtimes to 2 s only, so timestamp-checked bytecode could look stale in Lambda
+        # and be recompiled (and not kept: /opt is read-only) at every cold start.
+        subprocess.run(
+            [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(site)],
+            check=True,
+        )
     zip_tree(staging, archive)
     stamp.write_text(fingerprint)
     shutil.rmtree(staging)
