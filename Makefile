@@ -61,6 +61,10 @@ fmt: bootstrap
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
 
+.PHONY: replay-dlq
+replay-dlq: up ## re-drive the records parked in <TOPIC>.dlq to TOPIC (all consumer topics without TOPIC)
+	@$(WITH_ENV) $(PY) infra/replay_dlq.py $(TOPIC)
+
 .PHONY: package sam-build validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function
 	@$(PY) infra/package.py

@@ -1,0 +1,11 @@
+"""Ops function: re-drive the records parked in ``<topic>.dlq`` to ``<topic>`` once their cause is fixed.
+
+Invoke with ``{"topic": "gophertok.favorite.events"}`` (or no topic for every consumer topic); ``make replay-dlq``
+does the same locally.
+"""
+
+from gophertok import dead_letters
+
+
+def handler(event: dict | None, context: object = None) -> dict:
+    return dead_letters.replay_named((event or {}).get("topic"), int((event or {}).get("limit") or 10_000))
