@@ -98,13 +98,14 @@ def test_each_translated_route_invokes_the_registry_function(translated):
     for path, methods in api["Properties"]["Body"]["paths"].items():
         for method, operation in methods.items():
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            (function,) = re.findall(r"\$\{(\w+)\.Arn\}", uri)
+            # the function itself, or (AutoPublishAlias: live, for SnapStart) its published alias
+            (function,) = re.findall(r"\$\{(\w+?)(?:\.Arn|Aliaslive)\}", uri)
             routes.add((method.upper(), path, folders[function]))
     expected = {(r.method, r.path + slash, r.function) for r in registry.ROUTES for slash in ("", "/")}
     expected.add(("X-AMAZON-APIGATEWAY-ANY-METHOD", "$default", registry.FALLBACK_FUNCTION))
     assert routes == expected
     permissions = of_type(translated, "AWS::Lambda::Permission").values()
-    allowed = {p["Properties"]["FunctionName"]["Ref"] for p in permissions}
+    allowed = {p["Properties"]["FunctionName"]["Ref"].removesuffix("Aliaslive") for p in permissions}
     assert {name for name, folder in folders.items() if folder in registry.http_functions()} <= allowed
 
 
