@@ -8,4 +8,5 @@ from gophertok import dead_letters
 
 
 def handler(event: dict | None, context: object = None) -> dict:
-    return dead_letters.replay_named((event or {}).get("topic"), int((event or {}).get("limit") or 10_000))
+    request = event or {}
+    return dead_letters.replay_named(request.get("topic"), int(request.get("limit", 10_000)))

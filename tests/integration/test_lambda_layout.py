@@ -397,7 +397,10 @@ def events_by_function(accounts: dict) -> dict[str, tuple[dict, object]]:
         for consumer in registry.CONSUMERS
     }
     fallback = {registry.FALLBACK_FUNCTION: (http("GET", "/douyin/no/such/endpoint"), 40400)}
-    return {**http_events, **kafka_events, **fallback, "video_ingest": (ingest_event(b), None)}
+    ops = {  # limit 0: connects to the broker and reads the topic's ends, replays nothing of the shared stack
+        "replay_dlq": ({"topic": registry.Topics.COMMENT_EVENTS, "limit": 0}, {registry.Topics.COMMENT_EVENTS: 0}),
+    }
+    return {**http_events, **kafka_events, **fallback, **ops, "video_ingest": (ingest_event(b), None)}
 
 
 def write_report(rows: dict[str, list[Row]]) -> str:
@@ -456,10 +459,12 @@ def test_every_function_imports_and_answers_from_the_lambda_layout(request, buil
         event, expected = events[function]
         row = run_in_layout(artifacts, interpreter, function, event, layers[function])
         result = row.result
-        if expected is None and function in {c.function for c in registry.QUEUE_CONSUMERS}:
+        if function in registry.OPS_FUNCTIONS:
+            assert result == expected, (function, result, row.logs)
+        elif expected is None and function in {c.function for c in registry.QUEUE_CONSUMERS}:
             assert result == {"batchItemFailures": []}, (function, result, row.logs)
         elif expected is None:
-            assert result == {"processed": 1}, (function, result, row.logs)
+            assert result == {"processed": 1, "parked": 0}, (function, result, row.logs)
         else:
             body = json.loads(result["body"])
             assert result["statusCode"] == expected_http_status(expected), (function, result["statusCode"], body)
