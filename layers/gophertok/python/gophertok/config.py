@@ -45,6 +45,9 @@ class Settings:
     token_ttl_seconds: int
     log_level: str
     max_video_bytes: int = 50 * 1024 * 1024
+    secrets_ttl_seconds: float = 300.0  # how long a Secrets Manager value is reused (rotation takes effect after)
+    kafka_sasl_mechanism: str = ""  # "", SCRAM-SHA-512 (user/password from KAFKA_SECRET_ID) or AWS_MSK_IAM
+    kafka_secret_id: str = ""  # Secrets Manager secret {"username", "password"} for SCRAM
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -90,6 +93,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "token_ttl_seconds": number("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)),
         "log_level": get("LOG_LEVEL", "INFO").upper(),
         "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
+        "secrets_ttl_seconds": number("SECRETS_TTL_SECONDS", "300", float),
+        "kafka_sasl_mechanism": get("KAFKA_SASL_MECHANISM", "").upper(),
+        "kafka_secret_id": get("KAFKA_SECRET_ID", ""),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
@@ -106,6 +112,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigurationError("TOKEN_TTL_SECONDS must be positive")
     if settings.max_video_bytes <= 0:
         raise ConfigurationError("MAX_VIDEO_BYTES must be positive")
+    if settings.kafka_sasl_mechanism not in {"", "SCRAM-SHA-512", "SCRAM-SHA-256", "AWS_MSK_IAM"}:
+        raise ConfigurationError("KAFKA_SASL_MECHANISM must be SCRAM-SHA-512, SCRAM-SHA-256 or AWS_MSK_IAM")
 
 
 @functools.cache
