@@ -397,7 +397,11 @@ def events_by_function(accounts: dict) -> dict[str, tuple[dict, object]]:
         for consumer in registry.CONSUMERS
     }
     fallback = {registry.FALLBACK_FUNCTION: (http("GET", "/douyin/no/such/endpoint"), 40400)}
-    ops = {  # limit 0: connects to the broker and reads the topic's ends, replays nothing of the shared stack
+    migrations = sorted((REPO_ROOT / "shared" / "migrations").glob("*.sql"))
+    ops = {  # the stack is migrated and its topics exist: the ops functions find nothing to do
+        "db_migrate": ({}, {"applied": [], "total": len(migrations)}),
+        "kafka_topics": ({}, {"created": [], "topics": len(registry.topics())}),
+        # limit 0: connects to the broker and reads the topic's ends, replays nothing of the shared stack
         "replay_dlq": ({"topic": registry.Topics.COMMENT_EVENTS, "limit": 0}, {registry.Topics.COMMENT_EVENTS: 0}),
     }
     return {**http_events, **kafka_events, **fallback, **ops, "video_ingest": (ingest_event(b), None)}

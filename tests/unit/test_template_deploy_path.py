@@ -119,3 +119,33 @@ def test_http_functions_can_use_snapstart_and_every_function_the_architecture_pa
             assert props["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}, folder
     aliases = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Alias"]
     assert len(aliases) == len(registry.http_functions())
+
+
+def test_kafka_authentication_reaches_the_mappings_and_every_functions_role(template, translated):
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping" and "Topics" in props:
+            access = props["SourceAccessConfigurations"]
+            scram = access["Fn::If"] if isinstance(access, dict) else access[-1]["Fn::If"]
+            assert scram[0] == "UseKafkaScram", props
+            first = scram[1][0] if isinstance(scram[1], list) else scram[1]
+            assert first == {"Type": "SASL_SCRAM_512_AUTH", "URI": {"Ref": "KafkaSecretArn"}}
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["KAFKA_SASL_MECHANISM"] == {"Ref": "KafkaSaslMechanism"}
+    assert env["KAFKA_SECRET_ID"] == {"Ref": "KafkaSecretArn"}
+    assert env["KAFKA_REPLICATION_FACTOR"] == {"Ref": "KafkaReplicationFactor"}
+    roles = [r for r in translated["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == len(registry.all_functions())
+    for role in roles:
+        assert {"Fn::If": ["UseKafkaAuth", {"Ref": "KafkaClientPolicy"}, {"Ref": "AWS::NoValue"}]} in role[
+            "Properties"
+        ]["ManagedPolicyArns"], role
+
+
+def test_nothing_secret_is_set_in_plain_environment_variables(template):
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert not {"MYSQL_PASSWORD", "MYSQL_USER", "JWT_SECRET"} & set(env)
+    assert env["MYSQL_SECRET_ID"] == {"Ref": "MysqlSecretArn"} and env["JWT_SECRET_ID"] == {"Ref": "JwtSecretArn"}
+    for resource in functions(template).values():
+        own = resource["Properties"].get("Environment", {}).get("Variables", {})
+        assert not {name for name in own if "PASSWORD" in name or name == "JWT_SECRET"}, own

@@ -48,6 +48,8 @@ class Settings:
     secrets_ttl_seconds: float = 300.0  # how long a Secrets Manager value is reused (rotation takes effect after)
     kafka_sasl_mechanism: str = ""  # "", SCRAM-SHA-512 (user/password from KAFKA_SECRET_ID) or AWS_MSK_IAM
     kafka_secret_id: str = ""  # Secrets Manager secret {"username", "password"} for SCRAM
+    kafka_topic_partitions: int = 3  # for topics created by infra/topics.py / the kafka_topics function
+    kafka_replication_factor: int = 1
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -94,8 +96,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "log_level": get("LOG_LEVEL", "INFO").upper(),
         "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
         "secrets_ttl_seconds": number("SECRETS_TTL_SECONDS", "300", float),
-        "kafka_sasl_mechanism": get("KAFKA_SASL_MECHANISM", "").upper(),
+        "kafka_sasl_mechanism": get("KAFKA_SASL_MECHANISM", "").upper().replace("NONE", ""),
         "kafka_secret_id": get("KAFKA_SECRET_ID", ""),
+        "kafka_topic_partitions": number("KAFKA_PARTITIONS", "3"),
+        "kafka_replication_factor": number("KAFKA_REPLICATION_FACTOR", "1"),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]

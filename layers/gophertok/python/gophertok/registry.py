@@ -85,7 +85,7 @@ CONSUMERS: tuple[Consumer, ...] = (
 
 QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (QueueConsumer("video_ingest", Queues.MEDIA_UPLOADS, batch_size=5),)
 
-OPS_FUNCTIONS: tuple[str, ...] = ("replay_dlq",)
+OPS_FUNCTIONS: tuple[str, ...] = ("db_migrate", "kafka_topics", "replay_dlq")
 """Functions run by operators or the deploy workflow (no route, no event source): inside the VPC on AWS."""
 
 FALLBACK_FUNCTION = "not_found"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -23,11 +24,36 @@ _producer: KafkaProducer | None = None
 _lock = threading.Lock()
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Connection options every client of ours (producer, consumer, admin) passes to kafka-python.
+
+    KAFKA_SASL_MECHANISM picks the authentication: SCRAM-SHA-512/256 with the ``username``/``password`` of the
+    KAFKA_SECRET_ID secret (MSK SCRAM or a self-managed cluster), or AWS_MSK_IAM, which signs with the
+    function's own role through botocore (kafka-python's built-in mechanism; SASL_SSL is then required).
+    """
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    mechanism = settings.kafka_sasl_mechanism
+    if mechanism.startswith("SCRAM-"):
+        from gophertok.adapters.secrets import secret_fields
+
+        fields = secret_fields(settings.kafka_secret_id)
+        options |= {
+            "sasl_mechanism": mechanism,
+            "sasl_plain_username": fields.get("username", ""),
+            "sasl_plain_password": fields.get("password", ""),
+        }
+    elif mechanism == "AWS_MSK_IAM":
+        options["sasl_mechanism"] = "AWS_MSK_IAM"
+    return options
+
+
 def make_producer(settings: Settings) -> KafkaProducer:
     timeout_ms = int(settings.kafka_timeout * 1000)
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_servers,
-        security_protocol=settings.kafka_security_protocol,
+        **client_options(settings),
         acks="all",
         retries=3,
         linger_ms=2,
@@ -106,8 +132,7 @@ def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], lim
     settings = get_settings()
     try:
         consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_servers,
-            security_protocol=settings.kafka_security_protocol,
+            **client_options(settings),
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -139,3 +164,54 @@ def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], lim
     finally:
         consumer.close(autocommit=False)
     return done
+
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+def ensure_topics(names: list[str], partitions: int, replication_factor: int, timeout_ms: int = 10_000) -> list[str]:
+    """Create the topics in ``names`` that do not exist yet; returns the names created (idempotent)."""
+    settings = get_settings()
+    try:
+        admin = KafkaAdminClient(
+            **client_options(settings),
+            client_id="gophertok-topics",
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+    except KafkaError as exc:
+        raise Unavailable("the event broker is unavailable, please retry") from exc
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if not missing:
+            return []
+        spec = {name: {"num_partitions": partitions, "replication_factor": replication_factor} for name in missing}
+        result = admin.create_topics(spec, timeout_ms=timeout_ms, raise_errors=False)
+    except KafkaError as exc:
+        raise Unavailable("the event broker is unavailable, please retry") from exc
+    finally:
+        admin.close()
+    failed = [
+        f"{topic['name']} (error {topic['error_code']}: {topic.get('error_message') or ''})"
+        for topic in result["topics"]
+        if topic["error_code"] not in (0, TOPIC_ALREADY_EXISTS)
+    ]
+    if failed:
+        raise RuntimeError("could not create " + ", ".join(failed))
+    return missing
+
+
+def broker_answers(timeout_ms: int) -> bool:
+    """True when the broker answers a metadata request within ``timeout_ms``."""
+    try:
+        admin = KafkaAdminClient(
+            **client_options(get_settings()), request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms
+        )
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+    except (KafkaError, OSError):
+        return False
+    return True
