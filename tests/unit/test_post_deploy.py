@@ -17,7 +17,8 @@ case "$1 $2" in
   "lambda invoke")
     for last; do :; done
     echo '{"applied": []}' > "$last"
-    if [ "$4" = "$FAIL" ]; then echo '{"StatusCode": 200, "FunctionError": "Unhandled"}'; else echo '{"StatusCode": 200}'; fi ;;
+    if [ "$4" = "$FAIL" ]; then echo '{"StatusCode": 200, "FunctionError": "Unhandled"}'
+    else echo '{"StatusCode": 200}'; fi ;;
 esac
 """
 

@@ -134,7 +134,9 @@ def test_kafka_authentication_reaches_the_mappings_and_every_functions_role(temp
     assert env["KAFKA_SASL_MECHANISM"] == {"Ref": "KafkaSaslMechanism"}
     assert env["KAFKA_SECRET_ID"] == {"Ref": "KafkaSecretArn"}
     assert env["KAFKA_REPLICATION_FACTOR"] == {"Ref": "KafkaReplicationFactor"}
-    roles = [r for r in translated["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    roles = [
+        r for n, r in translated["Resources"].items() if r["Type"] == "AWS::IAM::Role" and n.endswith("FunctionRole")
+    ]
     assert len(roles) == len(registry.all_functions())
     for role in roles:
         assert {"Fn::If": ["UseKafkaAuth", {"Ref": "KafkaClientPolicy"}, {"Ref": "AWS::NoValue"}]} in role[
@@ -149,3 +151,18 @@ def test_nothing_secret_is_set_in_plain_environment_variables(template):
     for resource in functions(template).values():
         own = resource["Properties"].get("Environment", {}).get("Variables", {})
         assert not {name for name in own if "PASSWORD" in name or name == "JWT_SECRET"}, own
+
+
+def test_an_optional_rds_proxy_fronts_the_database_on_by_default_with_msk(template):
+    resources, conditions = template["Resources"], template["Conditions"]
+    assert conditions["UseRdsProxy"] == {
+        "Fn::Or": [
+            {"Fn::Equals": [{"Ref": "RdsProxy"}, "enabled"]},
+            {"Fn::And": [{"Fn::Equals": [{"Ref": "RdsProxy"}, "auto"]}, {"Fn::Condition": "UseMsk"}]},
+        ]
+    }
+    proxy = resources["DatabaseProxy"]
+    assert proxy["Condition"] == "UseRdsProxy" and proxy["Properties"]["EngineFamily"] == "MYSQL"
+    assert proxy["Properties"]["Auth"][0]["SecretArn"] == {"Ref": "MysqlSecretArn"}  # the functions' secret
+    host = template["Globals"]["Function"]["Environment"]["Variables"]["MYSQL_HOST"]
+    assert host == {"Fn::If": ["UseRdsProxy", {"Fn::GetAtt": "DatabaseProxy.Endpoint"}, {"Ref": "MysqlHost"}]}
