@@ -20,7 +20,7 @@ SAM_CLI = "aws-sam-cli==1.170.0"
 SAM_VENV = REPO_ROOT / ".state" / "venvs" / "sam"
 BUILD_DIR = REPO_ROOT / ".aws-sam" / "build"
 STAMP = REPO_ROOT / ".aws-sam" / "gophertok-inputs.sha256"
-INPUTS = ("template.yaml", "functions", "layers")
+INPUTS = ("template.yaml", "functions", "layers", "infra/package.py")
 
 
 def inputs_hash() -> str:
