@@ -24,6 +24,9 @@ from support.kafka_topics import create_test_topic, servers
 
 pytestmark = pytest.mark.integration
 
+# Ids no registered account can have (accounts count up from 1): the rows these tests write stay theirs.
+NOBODY = 1 << 50
+
 
 def change(user_id: int, video_id: int, version: int, **overrides) -> Event:
     data = {"user_id": user_id, "video_id": video_id, "liked": True, "at": version // 1000, "version": version}
@@ -53,10 +56,10 @@ def topic(stack_env) -> str:
 
 
 def test_a_poison_record_is_parked_with_its_payload_and_the_good_ones_reach_mysql(database, topic):
-    video_id = make_video(database, author_id=1)
+    video_id = make_video(database, author_id=NOBODY)
     version = int(time.time() * 1000)
-    good = [change(user_id, video_id, version + user_id) for user_id in (101, 102, 103)]
-    invalid = change(104, video_id, version, liked=None)
+    good = [change(NOBODY + n, video_id, version + n) for n in (1, 2, 3)]
+    invalid = change(NOBODY + 4, video_id, version, liked=None)
     del invalid.data["liked"]  # a KeyError in the handler: the record's content, not the database
     undecodable = b"\xffnot an event"
     values = [good[0].to_json(), invalid.to_json(), good[1].to_json(), undecodable, good[2].to_json()]
@@ -68,7 +71,7 @@ def test_a_poison_record_is_parked_with_its_payload_and_the_good_ones_reach_mysq
     result = invoke("favorite_consumer", kafka_event(records))
 
     assert result == {"processed": 5, "parked": 2}
-    assert sorted(row[0] for row in favorite_rows(database, [video_id])) == [101, 102, 103]
+    assert sorted(row[0] for row in favorite_rows(database, [video_id])) == [NOBODY + 1, NOBODY + 2, NOBODY + 3]
     parked = read_all(dead_letters.dead_letter_topic(topic), expected=2)
     assert [(r.key, r.value) for r in parked] == [(b"key-1", invalid.to_json()), (b"key-3", undecodable)]
     headers = dict(parked[0].headers)
@@ -80,10 +83,13 @@ def test_a_poison_record_is_parked_with_its_payload_and_the_good_ones_reach_mysq
 
 
 def test_a_database_outage_raises_for_a_retry_and_parks_nothing(database, topic, monkeypatch):
-    video_id = make_video(database, author_id=1)
+    video_id = make_video(database, author_id=NOBODY)
     unreachable = dataclasses.replace(get_settings(), mysql_port=1, mysql_connect_timeout=1)
     monkeypatch.setattr(mysql, "_database", mysql.Database(unreachable))
-    records = [kafka_record(topic, 0, 7, change(201, video_id, 5).to_json(), b"k"), kafka_record(topic, 0, 8, b"{")]
+    records = [
+        kafka_record(topic, 0, 7, change(NOBODY + 5, video_id, 5).to_json(), b"k"),
+        kafka_record(topic, 0, 8, b"{"),
+    ]
 
     with pytest.raises(Unavailable):
         invoke("favorite_consumer", kafka_event(records))
@@ -93,8 +99,8 @@ def test_a_database_outage_raises_for_a_retry_and_parks_nothing(database, topic,
 
 
 def test_parked_records_are_replayed_to_their_topic_once(database, topic):
-    video_id = make_video(database, author_id=1)
-    poison = change(301, video_id, 9, liked=None)
+    video_id = make_video(database, author_id=NOBODY)
+    poison = change(NOBODY + 6, video_id, 9, liked=None)
     del poison.data["liked"]
     invoke("favorite_consumer", kafka_event([kafka_record(topic, 0, 0, poison.to_json(), b"k-301")]))
     assert len(read_all(dead_letters.dead_letter_topic(topic), expected=1)) == 1
