@@ -73,7 +73,7 @@ sam-build: bootstrap ## `sam build` without Docker into .aws-sam/build (aws-sam-
 	@$(PY) infra/sam_build.py
 
 validate: bootstrap ## cfn-lint template.yaml, translate it offline with the SAM translator and walk the result
-	@$(VENV)/bin/cfn-lint template.yaml && $(PY) -m pytest -q tests/unit/test_template_validation.py tests/unit/test_registry_agreement.py
+	@$(VENV)/bin/cfn-lint template.yaml && $(PY) -m pytest -q tests/unit/test_template_validation.py tests/unit/test_registry_agreement.py tests/unit/test_template_deploy_path.py tests/unit/test_template_observability.py
 
 deploy-localstack: ## deploy template.yaml to LocalStack *in Docker* with samlocal (docs/deploy.md); needs Docker
 	@infra/deploy-localstack.sh
