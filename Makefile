@@ -76,12 +76,19 @@ clean-state: down ## delete all local data, logs and generated secrets
 lock: bootstrap ## regenerate the hashed lock files from the .in files (UPGRADE=1 for newer transitive pins; needs PyPI)
 	@UPGRADE=$(UPGRADE) infra/lock.sh
 
-.PHONY: package validate deploy-localstack
+.PHONY: replay-dlq
+replay-dlq: up ## re-drive the records parked in <TOPIC>.dlq to TOPIC (all consumer topics without TOPIC)
+	@$(WITH_ENV) $(PY) infra/replay_dlq.py $(TOPIC)
+
+.PHONY: package sam-build validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function
 	@$(PY) infra/package.py
 
+sam-build: bootstrap ## `sam build` without Docker into .aws-sam/build (aws-sam-cli in .state/venvs/sam; cached)
+	@$(PY) infra/sam_build.py
+
 validate: bootstrap ## cfn-lint template.yaml, translate it offline with the SAM translator and walk the result
-	@$(VENV)/bin/cfn-lint template.yaml && $(PY) -m pytest -q tests/unit/test_template_validation.py tests/unit/test_registry_agreement.py
+	@$(VENV)/bin/cfn-lint template.yaml && $(PY) -m pytest -q tests/unit/test_template_validation.py tests/unit/test_registry_agreement.py tests/unit/test_template_deploy_path.py tests/unit/test_template_observability.py
 
 deploy-localstack: ## deploy template.yaml to LocalStack *in Docker* with samlocal (docs/deploy.md); needs Docker
 	@infra/deploy-localstack.sh

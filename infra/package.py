@@ -25,17 +25,24 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD = REPO_ROOT / "build"
 LAYERS = {"shared": REPO_ROOT / "layers" / "gophertok", "ffmpeg": REPO_ROOT / "layers" / "ffmpeg"}
-PLATFORM_ARGS = [
-    "--platform",
-    "manylinux2014_x86_64",
-    "--platform",
-    "manylinux_2_28_x86_64",  # imageio-ffmpeg publishes only this tag; Lambda's AL2023 has glibc 2.34
-    "--implementation",
-    "cp",
-    "--python-version",
-    "3.12",
-    "--only-binary=:all:",
-]
+ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}  # Lambda's name -> the wheel platform tag's
+
+
+def platform_args(architecture: str = "x86_64") -> list[str]:
+    machine = ARCHITECTURES[architecture]
+    return [
+        "--platform",
+        f"manylinux2014_{machine}",
+        "--platform",
+        f"manylinux_2_28_{machine}",  # imageio-ffmpeg publishes only this tag; Lambda's AL2023 has glibc 2.34
+        "--implementation",
+        "cp",
+        "--python-version",
+        "3.12",
+        "--only-binary=:all:",
+    ]
+
+
 # Distributions the Lambda Python runtime already provides (boto3 and what it pulls in).
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3"}
 RUNTIME_REQUIREMENT = "boto3==1.44.8"  # the version pinned in requirements-dev.txt
@@ -54,9 +61,9 @@ def python312() -> str | None:
     return None
 
 
-def pip_install(requirements: list[str], target: Path) -> None:
+def pip_install(requirements: list[str], target: Path, architecture: str = "x86_64") -> None:
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-    command += [*PLATFORM_ARGS, "--target", str(target), *requirements]
+    command += [*platform_args(architecture), "--target", str(target), *requirements]
     subprocess.run(command, check=True)
 
 
@@ -103,30 +110,47 @@ def _fingerprint(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _requirements(source: Path) -> Path:
-    """A layer's requirements: python/requirements.txt where `sam build` reads it (ContentUri python/), else ./"""
-    nested = source / "python" / "requirements.txt"
-    return nested if nested.is_file() else source / "requirements.txt"
+def layer_requirements(source: Path) -> Path:
+    """The shared layer keeps its pins inside python/ (where `sam build` looks, see its ContentUri); ffmpeg's
+    layer is requirements only."""
+    inside = source / "python" / "requirements.txt"
+    return inside if inside.is_file() else source / "requirements.txt"
+
+
+def stage_layer(name: str, interpreter: str | None, destination: Path, architecture: str = "x86_64") -> None:
+    """Lay out layer ``name`` in ``destination`` as Lambda mounts it in /opt: ``python/`` with the pinned
+    requirements (minus what the runtime provides), the layer's own code and, given a 3.12, its bytecode.
+    `make package` zips this; `sam build` runs it through the layers' Makefiles, so both deploy the same."""
+    source = LAYERS[name]
+    site = destination / "python"
+    site.mkdir(parents=True, exist_ok=True)
+    pip_install(["--require-hashes", "-r", str(layer_requirements(source))], site, architecture)
+    remove_distributions(site, RUNTIME_PROVIDED)
+    if (source / "python").is_dir():
+        shutil.copytree(
+            source / "python",
+            site,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "requirements.txt", "Makefile"),
+        )
+    if interpreter:
+        # unchecked-hash: zips keep mtimes to 2 s only, so timestamp-checked bytecode could look stale in Lambda
+        # and be recompiled (and not kept: /opt is read-only) at every cold start.
+        subprocess.run(
+            [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(site)],
+            check=True,
+        )
 
 
 def build_layer(name: str, interpreter: str | None) -> Path:
-    source = LAYERS[name]
     archive = BUILD / "layers" / f"{name}.zip"
     stamp = archive.with_suffix(".sha256")
-    fingerprint = _fingerprint([source, Path(__file__)])
+    fingerprint = _fingerprint([LAYERS[name], Path(__file__)])
     if archive.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
         return archive
     staging = BUILD / "staging" / name
     shutil.rmtree(staging, ignore_errors=True)
-    site = staging / "python"
-    site.mkdir(parents=True)
-    pip_install(["--require-hashes", "-r", str(_requirements(source))], site)
-    remove_distributions(site, RUNTIME_PROVIDED)
-    if (source / "python").is_dir():
-        skip = shutil.ignore_patterns("__pycache__", "requirements.txt")
-        shutil.copytree(source / "python", site, dirs_exist_ok=True, ignore=skip)
-    if interpreter:
-        subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", str(site)], check=True)
+    stage_layer(name, interpreter, staging)
     zip_tree(staging, archive)
     stamp.write_text(fingerprint)
     shutil.rmtree(staging)
@@ -157,10 +181,18 @@ def build_runtime() -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runtime", action="store_true", help="also install build/runtime (for the layout test)")
+    parser.add_argument("--layer", choices=sorted(LAYERS), help="only lay out this layer into --into (sam build)")
+    parser.add_argument("--into", type=Path, help="with --layer: the directory to fill (SAM's ARTIFACTS_DIR)")
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="x86_64")
     args = parser.parse_args(argv)
     interpreter = python312()
     if interpreter is None:
         print("package: no Python 3.12 here; the layers carry no bytecode", file=sys.stderr)
+    if args.layer:
+        if args.into is None:
+            parser.error("--layer needs --into")
+        stage_layer(args.layer, interpreter, args.into, args.architecture)
+        return 0
     artifacts = [build_layer(name, interpreter) for name in LAYERS]
     shutil.rmtree(BUILD / "functions", ignore_errors=True)
     functions = sorted(p for p in (REPO_ROOT / "functions").iterdir() if (p / "app.py").is_file())

@@ -1,8 +1,11 @@
 """Create every Kafka topic of gophertok.registry.topics() on KAFKA_BOOTSTRAP_SERVERS (idempotent).
 
-The local broker (tansu) keeps topics in memory, so `infra/stack.sh up` runs this on every start.
+The local broker (tansu) keeps topics in memory, so `infra/stack.sh up` runs this on every start. The same
+code (gophertok.adapters.kafka.ensure_topics) is the ``kafka_topics`` ops function the deploy workflow invokes
+inside the VPC; both honour KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM and KAFKA_SECRET_ID.
 
-Usage: python infra/topics.py            create missing topics (KAFKA_PARTITIONS partitions, default 3)
+Usage: python infra/topics.py            create missing topics (KAFKA_PARTITIONS partitions, default 3;
+                                         KAFKA_REPLICATION_FACTOR replicas, default 1)
        python infra/topics.py --check    exit 0 when the broker answers a metadata request, 1 otherwise
 """
 
@@ -10,42 +13,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
-from kafka import KafkaAdminClient
-from kafka.errors import KafkaError
-
 from gophertok import registry
-
-TOPIC_ALREADY_EXISTS = 36
-
-
-def admin_client(bootstrap: str, timeout_ms: int) -> KafkaAdminClient:
-    return KafkaAdminClient(
-        bootstrap_servers=bootstrap.split(","),
-        client_id="gophertok-topics",
-        request_timeout_ms=timeout_ms,
-        bootstrap_timeout_ms=timeout_ms,
-    )
-
-
-def ensure_topics(admin: KafkaAdminClient, names: list[str], partitions: int) -> list[str]:
-    """Create the topics in ``names`` that do not exist yet; return the names created."""
-    existing = set(admin.list_topics())
-    missing = [name for name in names if name not in existing]
-    if not missing:
-        return []
-    spec = {name: {"num_partitions": partitions, "replication_factor": 1} for name in missing}
-    result = admin.create_topics(spec, timeout_ms=10_000, raise_errors=False)
-    failed = [
-        f"{topic['name']} (error {topic['error_code']}: {topic.get('error_message') or ''})"
-        for topic in result["topics"]
-        if topic["error_code"] not in (0, TOPIC_ALREADY_EXISTS)
-    ]
-    if failed:
-        raise RuntimeError("could not create " + ", ".join(failed))
-    return missing
+from gophertok.adapters.kafka import broker_answers, ensure_topics
+from gophertok.config import get_settings
+from gophertok.errors import AppError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,20 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.CRITICAL)  # kafka-python logs connection retries as errors
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
-    partitions = int(os.environ.get("KAFKA_PARTITIONS", "3"))
+    settings = get_settings()
+    if args.check:
+        return 0 if broker_answers(args.timeout_ms) else 1
+    names = registry.topics()
     try:
-        admin = admin_client(bootstrap, args.timeout_ms)
-        try:
-            if args.check:
-                admin.list_topics()
-                return 0
-            names = registry.topics()
-            created = ensure_topics(admin, names, partitions)
-        finally:
-            admin.close()
-    except (KafkaError, RuntimeError, OSError) as exc:
-        print(f"topics: error: {exc.__class__.__name__}: {exc} (broker {bootstrap})", file=sys.stderr)
+        created = ensure_topics(
+            names, settings.kafka_topic_partitions, settings.kafka_replication_factor, args.timeout_ms
+        )
+    except (AppError, RuntimeError, OSError) as exc:
+        print(f"topics: error: {exc} (broker {settings.kafka_bootstrap_servers})", file=sys.stderr)
         return 1
     detail = f"created {', '.join(created)}" if created else "all existed"
     print(f"kafka topics: {len(names)} ready ({detail})")

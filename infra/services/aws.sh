@@ -25,6 +25,9 @@ aws_kind() {
 
 aws_label() { printf 'aws (%s)\n' "$(aws_kind)"; }
 
+# Where the emulator listens: API_HOST like the API (0.0.0.0 lets a phone on the LAN fetch media), default 127.0.0.1.
+aws_listen_host() { printf '%s\n' "${API_HOST:-$HOST}"; }
+
 aws_start() {
     local port kind
     port="$(aws_port)"
@@ -38,7 +41,7 @@ aws_start() {
         # on port 53; SKIP_SSL_CERT_DOWNLOAD / DISABLE_EVENTS: no calls out to the internet.
         # EAGER_SERVICE_LOADING=0 in the environment trades ~1 s on first use of each service for ~250 MB less RSS.
         start_bg aws env -u AWS_ENDPOINT_URL \
-            GATEWAY_LISTEN="$HOST:$port" LOCALSTACK_HOST="$HOST:$port" \
+            GATEWAY_LISTEN="$(aws_listen_host):$port" LOCALSTACK_HOST="$HOST:$port" \
             SQS_ENDPOINT_STRATEGY=path GATEWAY_SERVER=hypercorn \
             SERVICES=s3,sqs,sns,ssm,secretsmanager EAGER_SERVICE_LOADING="${EAGER_SERVICE_LOADING:-1}" \
             OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$DATA/localstack" \
@@ -47,7 +50,7 @@ aws_start() {
         ;;
     moto)
         [ -x "$VENV/bin/moto_server" ] || die "aws: moto_server is not in .venv; run infra/bootstrap.sh (make bootstrap)"
-        start_bg aws env -u AWS_ENDPOINT_URL "$VENV/bin/moto_server" -H "$HOST" -p "$port"
+        start_bg aws env -u AWS_ENDPOINT_URL "$VENV/bin/moto_server" -H "$(aws_listen_host)" -p "$port"
         ;;
     *) die "aws: unknown emulator '$kind' (GT_AWS_EMULATOR must be localstack or moto)" ;;
     esac

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from gophertok import dead_letters
 from gophertok.consumer import KafkaRecord, kafka_consumer, kafka_records
+from gophertok.errors import Unavailable
 from gophertok.events import Event
 from gophertok_local.events import kafka_event, kafka_record
 
@@ -101,29 +103,38 @@ def test_kafka_record_event_decodes_envelope():
 
 
 @pytest.fixture
-def consumer_environment(process_settings, json_logging):
+def parked(monkeypatch) -> list[tuple[str, list]]:
+    """What the consumer hands to dead_letters.park (the broker side is tested in tests/integration)."""
+    calls: list[tuple[str, list]] = []
+    monkeypatch.setattr(dead_letters, "park", lambda function, failures: calls.append((function, list(failures))))
+    return calls
+
+
+@pytest.fixture
+def consumer_environment(process_settings, json_logging, parked):
     """Clean settings and a JSON log handler installed inside the test (so capsys sees it)."""
 
 
-def test_kafka_consumer_passes_decoded_events_in_order(consumer_environment, lambda_context):
+def test_kafka_consumer_passes_decoded_events_in_order(consumer_environment, lambda_context, parked):
     batches: list[list[Event]] = []
     handler = kafka_consumer(batches.append)
     event = kafka_event([kafka_record(TOPIC, 0, offset, envelope(offset)) for offset in range(3)])
 
     result = handler(event, lambda_context)
 
-    assert result == {"processed": 3}
+    assert result == {"processed": 3, "parked": 0}
     assert [[e.id for e in batch] for batch in batches] == [["evt-0", "evt-1", "evt-2"]]
     assert batches[0][1].data == {"user_id": 1}
+    assert parked == []
 
 
-def test_kafka_consumer_empty_event_calls_handler_with_empty_batch(consumer_environment):
+def test_kafka_consumer_empty_event_handles_nothing(consumer_environment, parked):
     batches: list[list[Event]] = []
 
     result = kafka_consumer(batches.append)(kafka_event([]), None)
 
-    assert result == {"processed": 0}
-    assert batches == [[]]
+    assert result == {"processed": 0, "parked": 0}
+    assert batches == [] and parked == []
 
 
 @pytest.mark.parametrize(
@@ -131,36 +142,82 @@ def test_kafka_consumer_empty_event_calls_handler_with_empty_batch(consumer_envi
     [b"not json at all", b'{"hello": "world"}', b"[1,2,3]", b'{"id":"e","type":"t","data":"not-a-dict"}', b""],
     ids=["not-json", "json-object-not-envelope", "json-array", "data-not-object", "empty"],
 )
-def test_kafka_consumer_undecodable_value_raises_and_skips_handler(consumer_environment, lambda_context, value):
+def test_kafka_consumer_parks_an_undecodable_value_and_handles_the_rest(
+    consumer_environment, lambda_context, parked, value
+):
     batches: list[list[Event]] = []
     handler = kafka_consumer(batches.append)
-    event = kafka_event([kafka_record(TOPIC, 0, 0, envelope(0)), kafka_record(TOPIC, 0, 1, value)])
+    event = kafka_event([kafka_record(TOPIC, 0, 0, envelope(0)), kafka_record(TOPIC, 0, 1, value, key=b"k1")])
 
-    with pytest.raises(ValueError):
-        handler(event, lambda_context)
+    result = handler(event, lambda_context)
 
-    assert batches == []
+    assert result == {"processed": 2, "parked": 1}
+    assert [[e.id for e in batch] for batch in batches] == [["evt-0"]]
+    [(function, [(record, error)])] = parked
+    assert function == lambda_context.function_name
+    assert (record.offset, record.key, record.value) == (1, b"k1", value)
+    assert isinstance(error, ValueError)
 
 
-def test_kafka_consumer_undecodable_value_logs_its_position(consumer_environment, lambda_context, capsys):
+def test_kafka_consumer_isolates_a_record_whose_handling_fails_on_its_content(consumer_environment, parked):
+    applied: list[str] = []
+
+    def persist(events: list[Event]) -> None:
+        if any(event.data["user_id"] == 2 for event in events):
+            raise KeyError("user_id 2 is not valid")
+        applied.extend(event.id for event in events)
+
+    result = kafka_consumer(persist)(kafka_event([kafka_record(TOPIC, 0, n, envelope(n)) for n in range(4)]), None)
+
+    assert result == {"processed": 4, "parked": 1}
+    assert applied == ["evt-0", "evt-1", "evt-3"]
+    [(_, [(record, error)])] = parked
+    assert record.offset == 2 and isinstance(error, KeyError)
+
+
+def test_kafka_consumer_position_of_a_parked_record_is_logged(consumer_environment, lambda_context, capsys):
     handler = kafka_consumer(lambda events: None)
 
-    with pytest.raises(ValueError):
-        handler(kafka_event([kafka_record(TOPIC, 4, 17, b"garbage")]), lambda_context)
+    handler(kafka_event([kafka_record(TOPIC, 4, 17, b"garbage")]), lambda_context)
 
     entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    errors = [entry for entry in entries if entry["level"] == "ERROR"]
-    assert errors and errors[0]["position"] == f"{TOPIC}-4@17"
-    assert errors[0]["request_id"] == lambda_context.aws_request_id
-    assert errors[0]["function"] == lambda_context.function_name
+    summary = [entry for entry in entries if entry["message"] == "batch handled"]
+    assert summary and summary[0]["parked"] == 1
+    assert summary[0]["request_id"] == lambda_context.aws_request_id
+    assert summary[0]["function"] == lambda_context.function_name
 
 
-def test_kafka_consumer_handler_failure_propagates_for_retry(consumer_environment):
+@pytest.mark.parametrize(
+    "error",
+    [Unavailable("database down"), ConnectionError("reset"), RuntimeError("wrapped")],
+    ids=["unavailable", "connection-error", "caused-by-unavailable"],
+)
+def test_kafka_consumer_raises_a_transient_failure_for_a_retry_and_parks_nothing(consumer_environment, parked, error):
+    if isinstance(error, RuntimeError):
+        error.__cause__ = Unavailable("redis down")
+
     def failing(events: list[Event]) -> None:
-        raise RuntimeError("database down")
+        raise error
 
-    with pytest.raises(RuntimeError, match="database down"):
-        kafka_consumer(failing)(kafka_event([kafka_record(TOPIC, 0, 0, envelope(1))]), None)
+    with pytest.raises(type(error)):
+        kafka_consumer(failing)(kafka_event([kafka_record(TOPIC, 0, 0, envelope(1)), kafka_record(TOPIC, 0, 1, b"x")]))
+
+    assert parked == []
+
+
+def test_kafka_consumer_raises_when_a_transient_failure_comes_while_isolating(consumer_environment, parked):
+    calls = []
+
+    def flaky(events: list[Event]) -> None:
+        calls.append(len(events))
+        if len(calls) == 1:
+            raise ValueError("bad record somewhere")
+        raise Unavailable("database went away")
+
+    with pytest.raises(Unavailable):
+        kafka_consumer(flaky)(kafka_event([kafka_record(TOPIC, 0, n, envelope(n)) for n in range(3)]), None)
+
+    assert calls == [3, 1] and parked == []
 
 
 def test_kafka_consumer_logs_batch_summary_as_json(consumer_environment, lambda_context, capsys):

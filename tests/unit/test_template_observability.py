@@ -25,17 +25,22 @@ def test_dashboard_body_is_valid_json_with_the_expected_widgets(resources):
     body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     document = json.loads(re.sub(r"\$\{[^}]+\}", "X", body))
     titles = {widget["properties"]["title"] for widget in document["widgets"]}
-    assert {"Feed latency", "Consumer lag (ms)", "Dead-letter queues", "Requests and errors (all functions)"} <= titles
+    assert {
+        "Feed latency",
+        "Consumer lag (OffsetLag records; record age ms)",
+        "Dead-letter queues",
+        "Requests and errors (all functions)",
+    } <= titles
+    metrics = json.dumps(document)
+    assert "OffsetLag" in metrics and "Rejections" in metrics  # Errors are 5xx only; client rejections apart
 
 
-def test_consumer_lag_alarm_watches_every_kafka_consumer(resources):
+def test_consumer_lag_alarm_watches_lambdas_offset_lag_of_every_kafka_consumer(resources):
     ids = _logical_ids(resources)
-    watched = {
-        metric["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-        for metric in resources["ConsumerLagAlarm"]["Properties"]["Metrics"]
-        if "MetricStat" in metric
-    }
+    stats = [m["MetricStat"] for m in resources["ConsumerLagAlarm"]["Properties"]["Metrics"] if "MetricStat" in m]
+    watched = {stat["Metric"]["Dimensions"][0]["Value"]["Ref"] for stat in stats}
     assert watched == {ids[consumer.function] for consumer in registry.CONSUMERS}
+    assert {(s["Metric"]["Namespace"], s["Metric"]["MetricName"]) for s in stats} == {("AWS/Lambda", "OffsetLag")}
 
 
 def test_feed_latency_alarm_is_on_the_feed_function_p99(resources):

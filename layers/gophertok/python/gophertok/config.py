@@ -95,6 +95,11 @@ class Settings:
     local_max_concurrency: int = 0  # 0: cores x 2, like a small Lambda account concurrency
     local_header_timeout_seconds: float = 10.0
     local_body_timeout_seconds: float = 60.0
+    secrets_ttl_seconds: float = 300.0  # how long a Secrets Manager value is reused (rotation takes effect after)
+    kafka_sasl_mechanism: str = ""  # "", SCRAM-SHA-512 (user/password from KAFKA_SECRET_ID) or AWS_MSK_IAM
+    kafka_secret_id: str = ""  # Secrets Manager secret {"username", "password"} for SCRAM
+    kafka_topic_partitions: int = 3  # for topics created by infra/topics.py / the kafka_topics function
+    kafka_replication_factor: int = 1
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -147,6 +152,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "local_max_concurrency": number("LOCAL_MAX_CONCURRENCY", "0"),
         "local_header_timeout_seconds": number("LOCAL_HEADER_TIMEOUT_SECONDS", "10", float),
         "local_body_timeout_seconds": number("LOCAL_BODY_TIMEOUT_SECONDS", "60", float),
+        "secrets_ttl_seconds": number("SECRETS_TTL_SECONDS", "300", float),
+        "kafka_sasl_mechanism": get("KAFKA_SASL_MECHANISM", "").upper().replace("NONE", ""),
+        "kafka_secret_id": get("KAFKA_SECRET_ID", ""),
+        "kafka_topic_partitions": number("KAFKA_PARTITIONS", "3"),
+        "kafka_replication_factor": number("KAFKA_REPLICATION_FACTOR", "1"),
     }
     values["rate_limits"] = {
         action: _rate(f"RATE_LIMIT_{action.upper()}", env.get(f"RATE_LIMIT_{action.upper()}", ""), default)
@@ -200,6 +210,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigurationError("LOGIN_FREE_FAILURES_* must be >= 1 and lockout durations positive")
     if lockout.max_seconds < lockout.base_seconds:
         raise ConfigurationError("LOGIN_LOCKOUT_MAX_SECONDS must be at least LOGIN_LOCKOUT_BASE_SECONDS")
+    if settings.kafka_sasl_mechanism not in {"", "SCRAM-SHA-512", "SCRAM-SHA-256", "AWS_MSK_IAM"}:
+        raise ConfigurationError("KAFKA_SASL_MECHANISM must be SCRAM-SHA-512, SCRAM-SHA-256 or AWS_MSK_IAM")
 
 
 @functools.cache

@@ -2,9 +2,14 @@
 
 AWS Lambda's Kafka event sources (MSK and self-managed) deliver records grouped by
 ``topic-partition`` with base64 keys and values; the local runner sends the same shape. A consumer
-provides a batch handler over decoded events. Failures raise, so the event source retries the batch
-and finally sends it to the on-failure destination; handlers are idempotent, so a retried batch
-changes nothing that already happened.
+provides a batch handler over decoded events.
+
+On AWS a failed invocation sends its whole batch to the on-failure destination as metadata only, so the
+handler isolates failures itself: the batch is applied at once; if it fails on a record's content, each
+record is applied on its own and those that still fail (undecodable, invalid data) are parked with their
+payload in ``<topic>.dlq`` (gophertok.dead_letters); the invocation then succeeds. A transient failure
+(a backing service down) raises instead, so the event source retries the whole batch: handlers are
+idempotent, so records already applied change nothing the second time.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gophertok import logs, metrics, tracing
+from gophertok import dead_letters, logs, metrics, tracing
+from gophertok.adapters.redis_client import REDIS_ERRORS
+from gophertok.errors import Unavailable
 from gophertok.events import Event
 from gophertok.invocation import invocation
 
@@ -33,6 +40,10 @@ class KafkaRecord:
     key: bytes | None
     value: bytes
     headers: dict[str, bytes]
+
+    @property
+    def sort_key(self) -> tuple[str, int, int]:
+        return self.topic, self.partition, self.offset
 
     @property
     def position(self) -> str:
@@ -67,18 +78,63 @@ def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
                     headers=_decode_headers(raw.get("headers")),
                 )
             )
-    return sorted(records, key=lambda record: (record.topic, record.partition, record.offset))
+    return sorted(records, key=lambda record: record.sort_key)
 
 
 BatchHandler = Callable[[list[Event]], object]  # what it returns (e.g. rows written) is not used
+Failure = tuple[KafkaRecord, BaseException]
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (Unavailable, ConnectionError, TimeoutError, *REDIS_ERRORS)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when ``error`` (or what caused it) says a backing service is down, not that the record is bad."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TRANSIENT_ERRORS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def decode(records: list[KafkaRecord]) -> tuple[list[tuple[KafkaRecord, Event]], list[Failure]]:
+    """(record, event) for every valid envelope, and the records that are not one."""
+    decoded: list[tuple[KafkaRecord, Event]] = []
+    failures: list[Failure] = []
+    for record in records:
+        try:
+            decoded.append((record, record.event()))
+        except (ValueError, KeyError, TypeError) as exc:
+            failures.append((record, exc))
+    return decoded, failures
+
+
+def apply(handle_batch: BatchHandler, decoded: list[tuple[KafkaRecord, Event]]) -> list[Failure]:
+    """Apply the whole batch; on a content failure apply record by record. Returns the records that failed
+    on their content; a transient failure is raised as it is."""
+    if not decoded:
+        return []
+    try:
+        handle_batch([event for _, event in decoded])
+        return []
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.warning("batch failed on a record's content; applying records one by one", extra={"error": repr(exc)})
+    failures: list[Failure] = []
+    for record, event in decoded:
+        try:
+            handle_batch([event])
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            failures.append((record, exc))
+    return failures
 
 
 def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Wrap ``handle_batch(events)`` into a Lambda handler for Kafka events.
+    """Wrap ``handle_batch(events)`` into a Lambda handler for Kafka events (see the module docstring).
 
-    A record that is not a valid event envelope fails the invocation (it is a producer bug; the
-    event source's retries and dead-letter destination take it out of the way). The invocation joins
-    the trace of its first record (the producer's ``X-Amzn-Trace-Id`` header).
+    The invocation joins the trace of its first record (the producer's ``X-Amzn-Trace-Id`` header).
     """
 
     @functools.wraps(handle_batch)
@@ -88,14 +144,10 @@ def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any]
         trace = next((r.headers[tracing.HEADER].decode() for r in records if tracing.HEADER in r.headers), None)
         with invocation(context, handle_batch.__module__, request_id, trace) as call:
             call.status_code = 50000  # until the batch is handled
-            events = []
-            for record in records:
-                try:
-                    events.append(record.event())
-                except ValueError:
-                    log.error("undecodable record", extra={"position": record.position, "error_code": 10001})
-                    raise
-            handle_batch(events)
+            decoded, failures = decode(records)
+            failures = sorted(failures + apply(handle_batch, decoded), key=lambda failure: failure[0].sort_key)
+            if failures:
+                dead_letters.park(call.function, failures)
             call.status_code = 0
             oldest = min((r.timestamp for r in records if r.timestamp), default=None)
             lag_ms = max(0, int(time.time() * 1000) - oldest) if oldest else 0
@@ -106,11 +158,12 @@ def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any]
                 "batch handled",
                 extra={
                     "records": len(records),
+                    "parked": len(failures),
                     "topics": sorted({r.topic for r in records}),
                     "lag_ms": lag_ms,
                     "duration_ms": call.elapsed_ms,
                 },
             )
-        return {"processed": len(records)}
+        return {"processed": len(records), "parked": len(failures)}
 
     return handler

@@ -85,6 +85,9 @@ CONSUMERS: tuple[Consumer, ...] = (
 
 QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (QueueConsumer("video_ingest", Queues.MEDIA_UPLOADS, batch_size=5),)
 
+OPS_FUNCTIONS: tuple[str, ...] = ("db_migrate", "kafka_topics", "replay_dlq")
+"""Functions run by operators or the deploy workflow (no route, no event source): inside the VPC on AWS."""
+
 FALLBACK_FUNCTION = "not_found"
 """Serves every request no route matches (API Gateway's ``$default`` route; the local API does the same)."""
 
@@ -110,7 +113,7 @@ def consumer_functions() -> list[str]:
 
 
 def all_functions() -> list[str]:
-    return sorted(set(http_functions()) | set(consumer_functions()))
+    return sorted(set(http_functions()) | set(consumer_functions()) | set(OPS_FUNCTIONS))
 
 
 def queues() -> list[str]:

@@ -7,10 +7,13 @@ durable; the trace header travels in the record headers so consumers join the sa
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from gophertok import tracing
 from gophertok.config import Settings, get_settings
@@ -21,11 +24,36 @@ _producer: KafkaProducer | None = None
 _lock = threading.Lock()
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Connection options every client of ours (producer, consumer, admin) passes to kafka-python.
+
+    KAFKA_SASL_MECHANISM picks the authentication: SCRAM-SHA-512/256 with the ``username``/``password`` of the
+    KAFKA_SECRET_ID secret (MSK SCRAM or a self-managed cluster), or AWS_MSK_IAM, which signs with the
+    function's own role through botocore (kafka-python's built-in mechanism; SASL_SSL is then required).
+    """
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    mechanism = settings.kafka_sasl_mechanism
+    if mechanism.startswith("SCRAM-"):
+        from gophertok.adapters.secrets import secret_fields
+
+        fields = secret_fields(settings.kafka_secret_id)
+        options |= {
+            "sasl_mechanism": mechanism,
+            "sasl_plain_username": fields.get("username", ""),
+            "sasl_plain_password": fields.get("password", ""),
+        }
+    elif mechanism == "AWS_MSK_IAM":
+        options["sasl_mechanism"] = "AWS_MSK_IAM"
+    return options
+
+
 def make_producer(settings: Settings) -> KafkaProducer:
     timeout_ms = int(settings.kafka_timeout * 1000)
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_servers,
-        security_protocol=settings.kafka_security_protocol,
+        **client_options(settings),
         acks="all",
         retries=3,
         linger_ms=2,
@@ -76,3 +104,114 @@ def publish(topic: str, events: Iterable[tuple[str, Event]]) -> int:
 
 def publish_one(topic: str, key: str, event: Event) -> None:
     publish(topic, [(key, event)])
+
+
+RawRecord = tuple[bytes | None, bytes, list[tuple[str, bytes]]]  # key, value, headers
+
+
+def publish_records(topic: str, records: Iterable[RawRecord]) -> int:
+    """Send records as they are (dead letters keep their original bytes) and wait until all are acknowledged."""
+    batch = list(records)
+    if not batch:
+        return 0
+    producer = get_producer()
+    timeout = get_settings().kafka_timeout
+    with tracing.subsegment("kafka", topic=topic, records=len(batch)):
+        try:
+            futures = [producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in batch]
+            for future in futures:
+                future.get(timeout=timeout)
+        except KafkaError as exc:
+            raise Unavailable("the event broker is unavailable, please retry") from exc
+    return len(batch)
+
+
+def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], limit: int, timeout: float = 60) -> int:
+    """Read what ``topic`` holds now, from consumer group ``group``'s committed offsets on (earliest without),
+    ``limit`` records at most; ``handle`` gets each polled batch, whose offsets are committed once it returned."""
+    settings = get_settings()
+    try:
+        consumer = KafkaConsumer(
+            **client_options(settings),
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    except KafkaError as exc:
+        raise Unavailable("the event broker is unavailable, please retry") from exc
+    done, deadline = 0, time.monotonic() + timeout
+    try:
+        if not partitions:
+            return 0
+        ends = consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        while done < limit and any(consumer.position(p) < ends[p] for p in partitions):
+            if time.monotonic() > deadline:
+                raise Unavailable(f"could not read {topic} within {timeout:.0f} s")
+            polled = consumer.poll(timeout_ms=1000, max_records=min(limit - done, 500))
+            records = [
+                r for batch in polled.values() for r in batch if r.offset < ends[TopicPartition(r.topic, r.partition)]
+            ]
+            if not records:
+                continue
+            handle([(r.key, r.value or b"", list(r.headers or [])) for r in records])
+            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+            for record in records:
+                offsets[TopicPartition(record.topic, record.partition)] = OffsetAndMetadata(record.offset + 1, "", -1)
+            consumer.commit(offsets)
+            done += len(records)
+    finally:
+        consumer.close(autocommit=False)
+    return done
+
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+def ensure_topics(names: list[str], partitions: int, replication_factor: int, timeout_ms: int = 10_000) -> list[str]:
+    """Create the topics in ``names`` that do not exist yet; returns the names created (idempotent)."""
+    settings = get_settings()
+    try:
+        admin = KafkaAdminClient(
+            **client_options(settings),
+            client_id="gophertok-topics",
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+    except KafkaError as exc:
+        raise Unavailable("the event broker is unavailable, please retry") from exc
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if not missing:
+            return []
+        spec = {name: {"num_partitions": partitions, "replication_factor": replication_factor} for name in missing}
+        result = admin.create_topics(spec, timeout_ms=timeout_ms, raise_errors=False)
+    except KafkaError as exc:
+        raise Unavailable("the event broker is unavailable, please retry") from exc
+    finally:
+        admin.close()
+    failed = [
+        f"{topic['name']} (error {topic['error_code']}: {topic.get('error_message') or ''})"
+        for topic in result["topics"]
+        if topic["error_code"] not in (0, TOPIC_ALREADY_EXISTS)
+    ]
+    if failed:
+        raise RuntimeError("could not create " + ", ".join(failed))
+    return missing
+
+
+def broker_answers(timeout_ms: int) -> bool:
+    """True when the broker answers a metadata request within ``timeout_ms``."""
+    try:
+        admin = KafkaAdminClient(
+            **client_options(get_settings()), request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms
+        )
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+    except (KafkaError, OSError):
+        return False
+    return True

@@ -23,6 +23,7 @@ from gophertok.config import Settings, get_settings
 from gophertok.errors import Unavailable
 
 _NOT_SENT = {2006, 2055}  # server gone / lost before the statement reached it: safe to send again
+_ACCESS_DENIED = 1045  # wrong user/password: after a rotation, the cached secret is stale
 _DUPLICATE_ENTRY = 1062
 IDLE_PING_SECONDS = 10.0
 
@@ -52,12 +53,26 @@ class Database:
 
     def _connect(self) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
         settings = self._settings or get_settings()
-        password = self._password if self._password is not None else _resolve_password(settings)
         try:
-            return pymysql.connect(
+            return self._open(settings, refresh=False)
+        except pymysql.err.OperationalError as exc:
+            if not (exc.args and exc.args[0] == _ACCESS_DENIED and self._password is None and settings.mysql_secret_id):
+                raise Unavailable("the database is unavailable, please retry") from exc
+        try:  # the secret was rotated since it was cached: read it again, once
+            return self._open(settings, refresh=True)
+        except pymysql.err.MySQLError as exc:
+            raise Unavailable("the database is unavailable, please retry") from exc
+
+    def _open(self, settings: Settings, refresh: bool) -> pymysql.connections.Connection[pymysql.cursors.DictCursor]:
+        if self._password is not None:
+            user, password = settings.mysql_user, self._password
+        else:
+            user, password = credentials(settings, refresh)
+        try:
+            return pymysql.connections.Connection(
                 host=settings.mysql_host,
                 port=settings.mysql_port,
-                user=settings.mysql_user,
+                user=user,
                 password=password,
                 database=settings.mysql_database,
                 charset="utf8mb4",
@@ -67,6 +82,8 @@ class Database:
                 write_timeout=settings.mysql_read_timeout,
                 cursorclass=pymysql.cursors.DictCursor,
             )
+        except pymysql.err.OperationalError:
+            raise
         except pymysql.err.MySQLError as exc:
             raise Unavailable("the database is unavailable, please retry") from exc
 
@@ -156,12 +173,15 @@ class Database:
                 self._in_transaction = False
 
 
-def _resolve_password(settings: Settings) -> str:
+def credentials(settings: Settings, refresh: bool = False) -> tuple[str, str]:
+    """(user, password): MYSQL_USER/MYSQL_PASSWORD locally; on AWS both from the MYSQL_SECRET_ID secret
+    (its ``username`` and ``password`` fields, as RDS-managed secrets hold them; MYSQL_USER if no username)."""
     if settings.mysql_password or not settings.mysql_secret_id:
-        return settings.mysql_password
-    from gophertok.adapters.secrets import secret_field
+        return settings.mysql_user, settings.mysql_password
+    from gophertok.adapters.secrets import secret_fields
 
-    return secret_field(settings.mysql_secret_id, "password")
+    fields = secret_fields(settings.mysql_secret_id, refresh)
+    return fields.get("username") or settings.mysql_user, fields.get("password", fields.get("", ""))
 
 
 _database: Database | None = None
