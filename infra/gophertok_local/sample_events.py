@@ -217,6 +217,14 @@ def sqs_sample(function: str) -> dict[str, Any]:
     return sqs_event([sqs_record(message, arn)])
 
 
+# What an operator (or the deploy workflow) sends the ops functions; replay_dlq's sample re-drives nothing.
+OPS_SAMPLES: dict[str, dict[str, Any]] = {
+    "db_migrate": {},
+    "kafka_topics": {},
+    "replay_dlq": {"topic": registry.Topics.USER_REGISTERED, "limit": 0},
+}
+
+
 def render_all() -> dict[str, str]:
     """``{file name: JSON text}`` for every sample event."""
     documents: dict[str, Any] = {}
@@ -228,6 +236,8 @@ def render_all() -> dict[str, str]:
         documents[f"{consumer.function}.msk.json"] = msk_event(records)
     for queue_consumer in registry.QUEUE_CONSUMERS:
         documents[f"{queue_consumer.function}.json"] = sqs_sample(queue_consumer.function)
+    for function in registry.OPS_FUNCTIONS:
+        documents[f"{function}.json"] = OPS_SAMPLES[function]
     return {name: json.dumps(doc, indent=2, ensure_ascii=False) + "\n" for name, doc in sorted(documents.items())}
 
 
