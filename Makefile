@@ -61,6 +61,10 @@ fmt: bootstrap
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
 
+.PHONY: openapi
+openapi: bootstrap ## regenerate docs/openapi.json from the registry and gophertok/contract (a test checks it)
+	@$(PY) -m gophertok.contract.openapi > docs/openapi.json
+
 .PHONY: package validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function
 	@$(PY) infra/package.py
