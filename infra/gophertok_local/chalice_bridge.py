@@ -17,6 +17,7 @@ from chalice import Chalice, Response
 from gophertok import registry
 from gophertok.errors import MethodNotAllowed, RouteNotFound
 from gophertok.http.response import JSON_HEADERS, failure
+from gophertok_local import static_site
 from gophertok_local.events import http_event
 from gophertok_local.functions import invoke
 
@@ -57,9 +58,18 @@ def _proxy_view(app: Chalice, path: str, functions: dict[str, str]):
     return view
 
 
-def _not_found_view(**_: str) -> Response:
-    status, body = failure(RouteNotFound())
-    return _json_response(status, body)
+def _not_found_view(app: Chalice):
+    def view(**_: str) -> Response:
+        context = app.current_request.to_original_event()["requestContext"]
+        static = static_site.lookup(context["httpMethod"], context.get("path") or "/")
+        if static is not None:  # chalice local writes its own Content-Length
+            status, headers, content = static
+            headers = {name: value for name, value in headers.items() if name.lower() != "content-length"}
+            return Response(body=content, status_code=status, headers=headers)
+        status, body = failure(RouteNotFound())
+        return _json_response(status, body)
+
+    return view
 
 
 def build_app(app_name: str = "gophertok") -> Chalice:
@@ -71,7 +81,10 @@ def build_app(app_name: str = "gophertok") -> Chalice:
     for path, functions in functions_by_path.items():
         name = "route" + path.replace("/", "_")
         app.route(path, methods=METHODS, content_types=["*/*"], name=name)(_proxy_view(app, path, functions))
+    app.route("/", methods=[*METHODS, "HEAD"], content_types=["*/*"], name="not_found_0")(_not_found_view(app))
     for depth in range(1, CATCH_ALL_DEPTH + 1):
         pattern = "/" + "/".join(f"{{segment{i}}}" for i in range(depth))
-        app.route(pattern, methods=METHODS, content_types=["*/*"], name=f"not_found_{depth}")(_not_found_view)
+        app.route(pattern, methods=[*METHODS, "HEAD"], content_types=["*/*"], name=f"not_found_{depth}")(
+            _not_found_view(app)
+        )
     return app
