@@ -15,12 +15,13 @@ import pytest
 from support.local_api import running_api
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
+STACK_DIRS = (INTEGRATION_DIR, Path(__file__).parent / "fuzz", Path(__file__).parent / "browser")  # need `make up`
 REQUIRED_ENV = ("MYSQL_PASSWORD", "JWT_SECRET", "KAFKA_BOOTSTRAP_SERVERS", "AWS_ENDPOINT_URL", "REDIS_URL")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if INTEGRATION_DIR in Path(str(item.fspath)).parents:
+        if any(folder in Path(str(item.fspath)).parents for folder in STACK_DIRS):
             item.add_marker(pytest.mark.integration)
 
 
