@@ -46,7 +46,7 @@ traces: ## show the most recent traces collected locally (TRACE=<id> for one)
 metrics: ## summarise the EMF metrics written to the local logs
 	@$(PY) -m gophertok_local.metrics_report
 
-test: up ## run unit and integration tests against the real local stack
+test: up browser-deps ## run unit, integration, fuzz and browser tests against the real local stack
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: bootstrap ## unit tests only (no services)
@@ -60,6 +60,14 @@ fmt: bootstrap
 
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
+
+.PHONY: browser-deps web-deploy
+browser-deps: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@infra/browser-deps.sh
+
+web-deploy: ## copy web/ to s3://$$WEB_BUCKET/web/ with config.js pointing at $$API_URL (the stack's HTTP API)
+	@test -n "$$WEB_BUCKET" -a -n "$$API_URL" || { echo "set WEB_BUCKET and API_URL" >&2; exit 1; }
+	@$(PY) infra/web_deploy.py "$$WEB_BUCKET" "$$API_URL"
 
 .PHONY: openapi
 openapi: bootstrap ## regenerate docs/openapi.json from the registry and gophertok/contract (a test checks it)
