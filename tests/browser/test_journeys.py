@@ -167,3 +167,71 @@ def test_two_people_publish_watch_like_comment_follow_and_chat(api_url, new_page
     (BUILD / "browser-report.json").write_text(json.dumps({"first_load": figures}, indent=2) + "\n")
     print(f"\nfirst load: {figures}")
     assert figures["transferred_bytes"] > 0 and figures["load_ms"] > 0
+
+
+def test_an_expired_session_leads_to_login_and_a_lost_network_to_a_retry_banner(api_url, new_page) -> None:
+    page = new_page()
+    sign_up(page, api_url, unique_name("eve"))
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjoxfQ.c2lnbmF0dXJl"
+    page.evaluate(
+        "token => { const s = JSON.parse(localStorage.getItem('gophertok.session')); s.token = token;"
+        " localStorage.setItem('gophertok.session', JSON.stringify(s)); }",
+        forged,
+    )
+    page.goto(api_url + "/#/friends")
+    page.reload()  # the page reads its session once, at start
+    page.wait_for_url(re.compile(r"#/login"))
+    assert "log in again" in page.locator("#toast").inner_text()
+    assert page.evaluate("localStorage.getItem('gophertok.session')") is None
+
+    sign_up(page, api_url, unique_name("eve"))
+    page.route("**/douyin/**", lambda route: route.abort("internetdisconnected"))
+    page.goto(api_url + "/#/me")
+    banner = page.locator("#banner")
+    banner.wait_for(state="visible")
+    assert "Connection lost" in banner.inner_text()
+    page.unroute("**/douyin/**")
+    banner.get_by_role("button", name="Retry").click()
+    banner.wait_for(state="hidden")
+    page.locator(".profile-header h2").wait_for()
+
+
+def test_an_author_profile_shows_their_videos_and_likes(api_url, new_page, clip_file) -> None:
+    client = requests.Session()
+    author = client.post(
+        api_url + "/douyin/user/register/", data={"username": unique_name("dan"), "password": PASSWORD}, timeout=10
+    ).json()
+    published = client.post(
+        api_url + "/douyin/publish/action/",
+        data={"token": author["token"], "title": "Dan's clip"},
+        files={"data": ("clip.mp4", clip_file.read_bytes(), "video/mp4")},
+        timeout=60,
+    ).json()
+    assert published["status_code"] == 0, published
+    video = api(api_url, "/douyin/publish/list/", token=author["token"])["video_list"][0]
+    liked = client.post(
+        api_url + "/douyin/favorite/action/",
+        data={"token": author["token"], "video_id": video["id"], "action_type": 1},
+        timeout=10,
+    ).json()
+    assert liked["status_code"] == 0, liked
+
+    page = new_page()
+    sign_up(page, api_url, unique_name("fay"))
+    page.goto(api_url + f"/#/user/{author['user_id']}")
+    page.locator(".profile-header h2", has_text=video["author"]["name"]).wait_for()
+    page.get_by_role("tab", name="Videos 1").wait_for()
+    page.get_by_role("button", name="Dan's clip").wait_for()
+    page.get_by_role("tab", name="Likes 1").click()
+    page.get_by_role("button", name="Dan's clip").click()
+    page.wait_for_function(
+        "id => document.querySelector(`.player-overlay article[data-video-id='${id}'] video`)?.readyState >= 2",
+        arg=str(video["id"]),
+    )
+    page.get_by_role("button", name="Close").click()
+    page.locator("[data-role=follow]").click()
+    page.locator("[data-role=follow]", has_text="Following").wait_for()
+    follows = api(api_url, "/douyin/relation/follower/list/", token=author["token"])["user_list"]
+    assert [user["name"] for user in follows] == [
+        page.evaluate("JSON.parse(localStorage.getItem('gophertok.session')).name")
+    ]
