@@ -169,6 +169,18 @@ def test_two_people_publish_watch_like_comment_follow_and_chat(api_url, new_page
     assert figures["transferred_bytes"] > 0 and figures["load_ms"] > 0
 
 
+def test_a_page_that_needs_an_account_asks_for_one_and_comes_back(api_url, new_page) -> None:
+    page = new_page()
+    page.goto(api_url + "/#/upload")
+    page.wait_for_url(re.compile(r"#/login\?next="))
+    page.get_by_role("button", name="New here? Create an account").click()
+    page.get_by_placeholder("Username").fill(unique_name("gil"))
+    page.get_by_placeholder("Password (6–32 characters)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"#/upload$"))
+    page.get_by_placeholder("Describe your video").wait_for()
+
+
 def test_an_expired_session_leads_to_login_and_a_lost_network_to_a_retry_banner(api_url, new_page) -> None:
     page = new_page()
     sign_up(page, api_url, unique_name("eve"))

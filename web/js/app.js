@@ -25,7 +25,8 @@ let cleanup = null;
 let retryCurrent = () => route();
 
 function route() {
-  const [name = "feed", argument] = location.hash.replace(/^#\/?/, "").split("/");
+  const [path] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name = "feed", argument] = path.split("/");
   const known = name in routes ? name : "feed";
   if (!session.loggedIn && !PUBLIC.has(known)) {
     location.hash = `#/login?next=${encodeURIComponent(location.hash)}`;
@@ -40,7 +41,7 @@ function route() {
     tab.classList.toggle("active", tab.dataset.tab === known);
   }
   retryCurrent = () => route();
-  cleanup = routes[known]()(container, argument?.split("?")[0]) || null;
+  cleanup = routes[known]()(container, argument) || null;
 }
 
 on("auth", () => {
