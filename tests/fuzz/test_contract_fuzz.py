@@ -133,8 +133,11 @@ def case_strategy(method: str, operation: dict[str, Any], fixtures: Fixtures, va
         if not valid:
             value = value | invalid_value(schema)
         fields[name] = value if required and valid else st.none() | value
-    tokens = ["param", "bearer"] if valid else ["param", "bearer", "missing", "forged", "garbage"]
-    carrier = st.sampled_from(["query"] if method == "GET" else ["form", "query", "multipart"])
+    tokens = ["param", "bearer"] if valid else ["param", "bearer", "missing", "forged", "garbage", "bearer-garbage"]
+    carriers = ["query"] if method == "GET" else ["form", "query", "multipart"]
+    if not valid:
+        carriers += ["json", "broken-multipart", "form-on-" + method.lower()]
+    carrier = st.sampled_from(carriers)
     token = st.sampled_from(tokens)
     return st.fixed_dictionaries({"fields": st.fixed_dictionaries(fields), "token": token, "carrier": carrier})
 
@@ -177,8 +180,23 @@ def send(api_url: str, session: requests.Session, method: str, path: str, case: 
     token = {"param": account.token, "forged": FORGED_TOKEN, "garbage": "not-a-token"}.get(case["token"])
     if case["token"] == "bearer":
         headers["Authorization"] = f"Bearer {account.token}"
+    elif case["token"] == "bearer-garbage":
+        headers["Authorization"] = "Bearer \u00e9\u00e9 x.y.z"
     elif token is not None:
         params["token"] = token
+    if case["carrier"] == "json":
+        body = json.dumps({k: v if isinstance(v, str) else repr(v) for k, v in params.items()})
+        return session.request(
+            method, api_url + path, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=60
+        )
+    if case["carrier"] == "broken-multipart":
+        broken = b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\ntruncated'
+        content_type = "multipart/form-data; boundary=xyz"
+        return session.request(
+            method, api_url + path, data=broken, headers={**headers, "Content-Type": content_type}, timeout=60
+        )
+    if case["carrier"].startswith("form-on-"):  # parameters in a urlencoded body whatever the method
+        return session.request(method, api_url + path, data=params, headers=headers, timeout=60)
     if case["carrier"] == "query":
         return session.request(method, api_url + path, params=params, files=files or None, headers=headers, timeout=60)
     if case["carrier"] == "multipart" or files:
