@@ -30,7 +30,7 @@ status: ## one line per local service
 migrate: bootstrap ## apply pending SQL migrations
 	@$(STACK) migrate
 
-run: up ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
+run: up web-vendor ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
 	@$(WITH_ENV) infra/run-local.sh
 
 .PHONY: seed
@@ -46,7 +46,7 @@ traces: ## show the most recent traces collected locally (TRACE=<id> for one)
 metrics: ## summarise the EMF metrics written to the local logs
 	@$(PY) -m gophertok_local.metrics_report
 
-test: up browser-deps ## run unit, integration, fuzz and browser tests against the real local stack
+test: up browser-deps web-vendor ## run unit, integration, fuzz and browser tests against the real local stack
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: bootstrap ## unit tests only (no services)
@@ -61,7 +61,10 @@ fmt: bootstrap
 clean-state: down ## delete all local data, logs and generated secrets
 	rm -rf .state
 
-.PHONY: browser-deps web-deploy
+.PHONY: browser-deps web-vendor web-deploy
+web-vendor: ## vendor Swagger UI (npm swagger-ui-dist) into build/vendor/ for /docs (git-ignored)
+	@infra/web-vendor.sh
+
 browser-deps: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@infra/browser-deps.sh
 

@@ -1,20 +1,21 @@
 """Static answers of the local API: the web client at ``/``, the OpenAPI document and Swagger UI.
 
 The local API asks ``lookup`` about every GET/HEAD request no /douyin route matched, before its JSON
-404. Swagger UI's files come from the ``swagger-ui-bundle`` wheel installed in the venv (nothing is
-fetched from the internet at run time); the document is built fresh from the code on each request.
+404. Swagger UI's files are npm's swagger-ui-dist, vendored by ``make web-vendor`` into the git-ignored
+build/vendor/ (nothing is fetched from the internet at run time); the document is built fresh from the
+code on each request.
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
-from functools import cache
 from pathlib import Path
 
 from gophertok_local.functions import REPO_ROOT
 
 WEB_ROOT = REPO_ROOT / "web"
+SWAGGER_ROOT = REPO_ROOT / "build" / "vendor" / "swagger-ui-dist"
 DOCS_PREFIX = "/docs/"
 NO_CACHE = {"Cache-Control": "no-cache"}
 Answer = tuple[int, dict[str, str], bytes]
@@ -26,9 +27,11 @@ SWAGGER_PAGE = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>GopherTok API</title>
   <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="icon" href="/docs/favicon-32x32.png">
 </head>
 <body>
-  <div id="swagger-ui"></div>
+  <div id="swagger-ui"><p style="font-family: sans-serif">Loading Swagger UI… (if it never appears:
+    run <code>make web-vendor</code>; the raw document is at <a href="/openapi.json">/openapi.json</a>)</p></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script>
     window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
@@ -60,24 +63,15 @@ def _answer(path: str) -> Answer | None:
     if path in {"/docs", "/docs/"}:
         return 200, {"Content-Type": "text/html; charset=utf-8", **NO_CACHE}, SWAGGER_PAGE.encode("utf-8")
     if path.startswith(DOCS_PREFIX):
-        return _file(_swagger_root(), path[len(DOCS_PREFIX) :])
+        return _file(SWAGGER_ROOT, path[len(DOCS_PREFIX) :])
     if path in {"/", "/index.html"}:
         return _file(WEB_ROOT, "index.html")
     return _file(WEB_ROOT, path.lstrip("/"))
 
 
-@cache
-def _swagger_root() -> Path | None:
-    try:
-        import swagger_ui_bundle
-    except ImportError:  # the page still loads; the assets answer 404
-        return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
-
-
-def _file(root: Path | None, relative: str) -> Answer | None:
+def _file(root: Path, relative: str) -> Answer | None:
     """The file ``relative`` under ``root``; None for anything outside it, hidden, or missing."""
-    if root is None or not relative or any(part.startswith(".") for part in relative.split("/")):
+    if not relative or any(part.startswith(".") for part in relative.split("/")):
         return None
     root = root.resolve()
     target = (root / relative).resolve()

@@ -247,3 +247,17 @@ def test_an_author_profile_shows_their_videos_and_likes(api_url, new_page, clip_
     assert [user["name"] for user in follows] == [
         page.evaluate("JSON.parse(localStorage.getItem('gophertok.session')).name")
     ]
+
+
+def test_swagger_ui_renders_every_operation_of_the_document(api_url, new_page) -> None:
+    from gophertok.contract.openapi import build_spec
+
+    expected = sum(len(item) for item in build_spec()["paths"].values())
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.goto(api_url + "/docs")
+    page.locator(".opblock").nth(expected - 1).wait_for()
+    assert page.locator(".opblock").count() == expected
+    assert "OAS 3.1" in page.locator(".info").inner_text()
+    assert errors == []

@@ -23,7 +23,10 @@ def test_openapi_json_is_the_generated_document() -> None:
     assert json.loads(body) == json.loads(json.dumps(build_spec()))
 
 
-def test_docs_page_loads_swagger_ui_from_local_assets() -> None:
+def test_docs_page_loads_swagger_ui_from_local_assets(tmp_path, monkeypatch) -> None:
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        (tmp_path / asset).write_text("/* vendored */" * 100)
+    monkeypatch.setattr(static_site, "SWAGGER_ROOT", tmp_path)
     status, _, page = static_site.lookup("GET", "/docs")
     assert status == 200
     assert b"/openapi.json" in page
