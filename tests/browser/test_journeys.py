@@ -235,6 +235,8 @@ def test_an_author_profile_shows_their_videos_and_likes(api_url, new_page, clip_
     page.get_by_role("tab", name="Videos 1").wait_for()
     page.get_by_role("button", name="Dan's clip").wait_for()
     page.get_by_role("tab", name="Likes 1").click()
+    page.get_by_role("button", name="Dan's clip").locator("img").evaluate("img => img.decode()")
+    page.screenshot(path=str(BUILD / "profile.png"))
     page.get_by_role("button", name="Dan's clip").click()
     page.wait_for_function(
         "id => document.querySelector(`.player-overlay article[data-video-id='${id}'] video`)?.readyState >= 2",
