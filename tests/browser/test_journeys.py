@@ -148,7 +148,9 @@ def test_two_people_publish_watch_like_comment_follow_and_chat(api_url, new_page
     # Alice follows back from her followers; they are friends now.
     alice_page.goto(api_url + "/#/friends")
     alice_page.get_by_role("tab", name="Followers").click()
-    alice_page.locator(f'li.person[data-user-id="{bob_id}"]').get_by_role("button", name="Follow back").click()
+    bob_row = alice_page.locator(f'li.person[data-user-id="{bob_id}"]')
+    bob_row.get_by_role("button", name="Follow back").click()
+    bob_row.get_by_role("button", name="Following").wait_for()
     alice_page.get_by_role("tab", name="Friends").click()
     alice_page.locator(f'li.person[data-user-id="{bob_id}"]').click()
     alice_page.wait_for_url(re.compile(rf"#/chat/{bob_id}$"))

@@ -48,16 +48,21 @@ export function renderFriends(container) {
       kind === "friends" ? null : followButton(user));
   }
 
+  let shown = null; // the tab whose answer may fill the list: a slower, older answer is dropped
+
   async function select(name) {
+    shown = name;
     for (const button of tabs.children) button.setAttribute("aria-selected", String(button.dataset.tab === name));
     list.replaceChildren(h("li", {}, h("div.spinner")));
     const load = { friends: api.friends, followers: api.followers, following: api.following }[name];
     try {
       const users = await load(session.userId);
+      if (shown !== name) return;
       const empty = { friends: "Friends are people who follow you back. Follow someone to start.",
         followers: "No followers yet.", following: "You don't follow anyone yet." }[name];
       list.replaceChildren(...(users.length ? users.map((user) => row(user, name)) : [h("li.empty", {}, empty)]));
     } catch (error) {
+      if (shown !== name) return;
       list.replaceChildren(h("li.empty", {}, error.message));
       showError(error);
     }

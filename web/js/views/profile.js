@@ -84,12 +84,15 @@ export function renderProfile(container, rawId) {
     closePlayer = createPlayer(overlay, { initial: videos, startIndex: index });
   }
 
+  let shownTab = null; // a slower answer of the other tab must not replace this one
+
   function selectTab(name, user) {
+    shownTab = name;
     for (const button of tabs.children) button.setAttribute("aria-selected", String(button.dataset.tab === name));
     grid.replaceChildren(h("div.spinner"));
     const load = name === "videos" ? api.publishList(user.id) : api.favoriteList(user.id);
-    load.then(showGrid, (error) => {
-      grid.replaceChildren(h("p.empty", {}, error.message));
+    load.then((videos) => shownTab === name && showGrid(videos), (error) => {
+      if (shownTab === name) grid.replaceChildren(h("p.empty", {}, error.message));
     });
   }
 
