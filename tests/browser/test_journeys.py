@@ -199,6 +199,7 @@ def test_an_expired_session_leads_to_login_and_a_lost_network_to_a_retry_banner(
     assert page.evaluate("localStorage.getItem('gophertok.session')") is None
 
     sign_up(page, api_url, unique_name("eve"))
+    page.wait_for_load_state("networkidle")  # a feed answer landing later would rightly hide the banner
     page.route("**/douyin/**", lambda route: route.abort("internetdisconnected"))
     page.goto(api_url + "/#/me")
     banner = page.locator("#banner")

@@ -35,7 +35,13 @@ function emit(event, detail) {
   for (const listener of listeners[event]) listener(detail);
 }
 
+// Requests are numbered so that an answer to a request sent before the network failed does not
+// declare the network back.
+let requestsSent = 0;
+let lastFailedRequest = 0;
+
 async function send(method, path, params, { auth = true } = {}) {
+  const number = ++requestsSent;
   const fields = new URLSearchParams();
   for (const [name, value] of Object.entries(params || {})) {
     if (value !== undefined && value !== null) fields.set(name, String(value));
@@ -48,6 +54,7 @@ async function send(method, path, params, { auth = true } = {}) {
       ? await fetch(`${url}?${fields}`, { headers: { Accept: "application/json" } })
       : await fetch(url, { method, body: fields, headers: { Accept: "application/json" } });
   } catch (error) {
+    lastFailedRequest = Math.max(lastFailedRequest, number);
     emit("network", error);
     throw new NetworkError("network unreachable");
   }
@@ -55,10 +62,11 @@ async function send(method, path, params, { auth = true } = {}) {
   try {
     body = JSON.parse(await response.text(), exactIntegers);
   } catch {
+    lastFailedRequest = Math.max(lastFailedRequest, number);
     emit("network", new Error(`HTTP ${response.status}`));
     throw new NetworkError(`the server answered HTTP ${response.status}`);
   }
-  emit("online");
+  if (number > lastFailedRequest) emit("online");
   if (response.status >= 500) {
     throw new ApiError(body.status_code, body.status_msg || "the server had a problem, please retry");
   }
