@@ -30,7 +30,7 @@ status: ## one line per local service
 migrate: bootstrap ## apply pending SQL migrations
 	@$(STACK) migrate
 
-run: up ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
+run: up web-vendor ## serve the API on :8080 and run the consumers (Ctrl-C stops them)
 	@$(WITH_ENV) infra/run-local.sh
 
 .PHONY: invoke events sam-env
@@ -57,7 +57,7 @@ traces: ## show the most recent traces collected locally (TRACE=<id> for one)
 metrics: ## summarise the EMF metrics written to the local logs
 	@$(PY) -m gophertok_local.metrics_report
 
-test: up ## run unit and integration tests against the real local stack
+test: up browser-deps web-vendor ## run unit, integration, fuzz and browser tests against the real local stack
 	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 unit: bootstrap ## unit tests only (no services)
@@ -79,6 +79,21 @@ lock: bootstrap ## regenerate the hashed lock files from the .in files (UPGRADE=
 .PHONY: replay-dlq
 replay-dlq: up ## re-drive the records parked in <TOPIC>.dlq to TOPIC (all consumer topics without TOPIC)
 	@$(WITH_ENV) $(PY) infra/replay_dlq.py $(TOPIC)
+
+.PHONY: browser-deps web-vendor web-deploy
+web-vendor: ## vendor Swagger UI (npm swagger-ui-dist) into build/vendor/ for /docs (git-ignored)
+	@infra/web-vendor.sh
+
+browser-deps: ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@infra/browser-deps.sh
+
+web-deploy: ## copy web/ to s3://$$WEB_BUCKET/web/ with config.js pointing at $$API_URL (the stack's HTTP API)
+	@test -n "$$WEB_BUCKET" -a -n "$$API_URL" || { echo "set WEB_BUCKET and API_URL" >&2; exit 1; }
+	@$(PY) infra/web_deploy.py "$$WEB_BUCKET" "$$API_URL"
+
+.PHONY: openapi
+openapi: bootstrap ## regenerate docs/openapi.json from the registry and gophertok/contract (a test checks it)
+	@$(PY) -m gophertok.contract.openapi > docs/openapi.json
 
 .PHONY: package sam-build validate deploy-localstack
 package: bootstrap ## build/: layer zips (manylinux wheels for python3.12, no boto3) and one zip per function

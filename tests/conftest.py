@@ -16,6 +16,7 @@ from gophertok.config import DEFAULT_RATE_LIMITS
 from support.local_api import running_api
 
 INTEGRATION_DIR = Path(__file__).parent / "integration"
+STACK_DIRS = (INTEGRATION_DIR, Path(__file__).parent / "fuzz", Path(__file__).parent / "browser")  # need `make up`
 
 # The suite registers hundreds of users and sends bursts of messages from 127.0.0.1 within minutes, far over the
 # production rate limits, so it runs with generous ones (the limits still run, as scripts in Redis, on every
@@ -32,7 +33,7 @@ REQUIRED_ENV = ("MYSQL_PASSWORD", "JWT_SECRET", "KAFKA_BOOTSTRAP_SERVERS", "AWS_
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if INTEGRATION_DIR in Path(str(item.fspath)).parents:
+        if any(folder in Path(str(item.fspath)).parents for folder in STACK_DIRS):
             item.add_marker(pytest.mark.integration)
 
 
