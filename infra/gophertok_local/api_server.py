@@ -65,16 +65,17 @@ def request_reporter(console: Console):
 
 
 def start_consumers(pool: InstancePool, console: Console) -> list:
-    from gophertok_local import kafka_runner, sqs_runner
+    from gophertok_local import kafka_runner, scheduler, sqs_runner
 
     logging.getLogger("kafka").setLevel(logging.ERROR)  # the client's own chatter, as in kafka_runner
 
     def handler(function: str):
         return pool.handler(function, on_done=console.batch)
 
-    workers: list[kafka_runner.ConsumerWorker | sqs_runner.QueueWorker] = [
+    workers: list[kafka_runner.ConsumerWorker | sqs_runner.QueueWorker | scheduler.ScheduleWorker] = [
         *kafka_runner.workers_for_registry(get_settings().kafka_servers, handler_for=handler),
         *sqs_runner.workers_for_registry(handler_for=handler),
+        *scheduler.workers_for_registry(handler_for=handler),
     ]
     for worker in workers:
         worker.start()

@@ -135,3 +135,18 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str = "us-eas
 
 def sqs_event(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"Records": list(records)}
+
+
+def scheduled_event(rule_name: str, region: str = "us-east-1") -> dict[str, Any]:
+    """An EventBridge "Scheduled Event", as a schedule rule delivers it to its target function."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/{rule_name}"],
+        "detail": {},
+    }

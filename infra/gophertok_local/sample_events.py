@@ -21,13 +21,22 @@ import argparse
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from gophertok import registry
 from gophertok.events import Event
-from gophertok_local.events import http_event, kafka_event, kafka_record, msk_event, sqs_event, sqs_record
+from gophertok_local.events import (
+    http_event,
+    kafka_event,
+    kafka_record,
+    msk_event,
+    scheduled_event,
+    sqs_event,
+    sqs_record,
+)
 from gophertok_local.functions import REPO_ROOT
 
 EVENTS_DIR = REPO_ROOT / "events"
@@ -238,6 +247,10 @@ def render_all() -> dict[str, str]:
         documents[f"{queue_consumer.function}.json"] = sqs_sample(queue_consumer.function)
     for function in registry.OPS_FUNCTIONS:
         documents[f"{function}.json"] = OPS_SAMPLES[function]
+    for schedule in registry.SCHEDULES:
+        event = scheduled_event(f"gophertok-{schedule.function}")
+        fixed_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(EPOCH_MS / 1000))
+        documents[f"{schedule.function}.json"] = {**event, "id": _request_id(schedule.function), "time": fixed_time}
     return {name: json.dumps(doc, indent=2, ensure_ascii=False) + "\n" for name, doc in sorted(documents.items())}
 
 

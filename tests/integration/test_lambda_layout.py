@@ -28,7 +28,7 @@ from urllib3 import encode_multipart_formdata
 
 from gophertok import registry
 from gophertok.config import get_settings
-from gophertok_local.events import http_event, kafka_event, kafka_record, sqs_event, sqs_record
+from gophertok_local.events import http_event, kafka_event, kafka_record, scheduled_event, sqs_event, sqs_record
 from gophertok_local.functions import invoke
 from support.aws import receive_message_like, s3_notification
 from support.clips import clip
@@ -408,6 +408,7 @@ def events_by_function(accounts: dict) -> dict[str, tuple[dict, object]]:
         "kafka_topics": ({}, {"created": [], "topics": len(registry.topics())}),
         # limit 0: connects to the broker and reads the topic's ends, replays nothing of the shared stack
         "replay_dlq": ({"topic": registry.Topics.COMMENT_EVENTS, "limit": 0}, {registry.Topics.COMMENT_EVENTS: 0}),
+        "reconcile": (scheduled_event("gophertok-reconcile"), None),
     }
     return {**http_events, **kafka_events, **fallback, **ops, "video_ingest": (ingest_event(b), None)}
 
@@ -477,6 +478,8 @@ def test_every_function_imports_and_answers_from_the_lambda_layout(request, buil
         result = row.result
         if function in registry.OPS_FUNCTIONS:
             assert result == expected, (function, result, row.logs)
+        elif function in registry.scheduled_functions():
+            assert isinstance(result, dict) and result.get("checked", -1) >= 0, (function, result, row.logs)
         elif expected is None and function in {c.function for c in registry.QUEUE_CONSUMERS}:
             assert result == {"batchItemFailures": []}, (function, result, row.logs)
         elif expected is None:

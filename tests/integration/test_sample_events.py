@@ -84,7 +84,10 @@ def test_make_invoke_runs_every_sample_event(sample_rows_removed):
         if function_of(path.name) in registry.http_functions():
             body = json.loads(result["body"])
             assert result["statusCode"] < 500 and body["status_code"] < 50000, (path.name, body)
-        elif path.name.endswith((".kafka.json", ".msk.json")) or function_of(path.name) in registry.OPS_FUNCTIONS:
+        elif path.name.endswith((".kafka.json", ".msk.json")) or function_of(path.name) in {
+            *registry.OPS_FUNCTIONS,
+            *registry.scheduled_functions(),
+        }:
             assert isinstance(result, dict) and "errorType" not in result, (path.name, result)
         else:
             assert result == {"batchItemFailures": []}, (path.name, result)  # settled, not left for retry

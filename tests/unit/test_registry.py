@@ -71,13 +71,14 @@ def test_defines_handler_detects_definition_and_absence():
     assert not defines_handler("from x import handler_factory\n")
 
 
-def test_all_functions_is_union_of_http_fallback_kafka_queue_consumer_and_ops_functions():
+def test_all_functions_is_union_of_http_fallback_kafka_queue_consumer_ops_and_scheduled_functions():
     expected = (
         {route.function for route in registry.ROUTES}
         | {registry.FALLBACK_FUNCTION}
         | {consumer.function for consumer in registry.CONSUMERS}
         | {consumer.function for consumer in registry.QUEUE_CONSUMERS}
         | set(registry.OPS_FUNCTIONS)
+        | {schedule.function for schedule in registry.SCHEDULES}
     )
 
     assert registry.all_functions() == sorted(expected)

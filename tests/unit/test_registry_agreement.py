@@ -151,3 +151,15 @@ def test_chalice_app_sends_every_route_to_the_registry_function(monkeypatch):
             invoked.clear()
             gateway.handle_request(method, path, {"host": "localhost"}, b"")
             assert invoked == [(registry.FALLBACK_FUNCTION, method)]  # API Gateway's $default route
+
+
+def test_every_schedule_is_an_eventbridge_schedule_of_its_function_at_its_rate(template):
+    scheduled = {}
+    for resource in functions(template).values():
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "Schedule":
+                scheduled[function_folder(resource)] = event["Properties"]["Schedule"]
+    expected = {
+        s.function: f"rate({s.every_minutes} minute{'s' if s.every_minutes > 1 else ''})" for s in registry.SCHEDULES
+    }
+    assert scheduled == expected

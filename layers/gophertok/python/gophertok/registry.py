@@ -85,6 +85,17 @@ CONSUMERS: tuple[Consumer, ...] = (
 
 QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (QueueConsumer("video_ingest", Queues.MEDIA_UPLOADS, batch_size=5),)
 
+
+@dataclass(frozen=True)
+class Schedule:
+    """A function run on a timer (an EventBridge schedule on AWS, the local API's scheduler locally)."""
+
+    function: str
+    every_minutes: int
+
+
+SCHEDULES: tuple[Schedule, ...] = (Schedule("reconcile", every_minutes=1),)
+
 OPS_FUNCTIONS: tuple[str, ...] = ("db_migrate", "kafka_topics", "replay_dlq")
 """Functions run by operators or the deploy workflow (no route, no event source): inside the VPC on AWS."""
 
@@ -112,8 +123,12 @@ def consumer_functions() -> list[str]:
     return sorted({consumer.function for consumer in CONSUMERS} | {consumer.function for consumer in QUEUE_CONSUMERS})
 
 
+def scheduled_functions() -> list[str]:
+    return sorted(schedule.function for schedule in SCHEDULES)
+
+
 def all_functions() -> list[str]:
-    return sorted(set(http_functions()) | set(consumer_functions()) | set(OPS_FUNCTIONS))
+    return sorted(set(http_functions()) | set(consumer_functions()) | set(OPS_FUNCTIONS) | set(scheduled_functions()))
 
 
 def queues() -> list[str]:

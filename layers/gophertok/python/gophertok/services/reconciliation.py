@@ -50,6 +50,12 @@ class Report:
         self.repaired[kind] = self.repaired.get(kind, 0) + 1
 
 
+def reconcile_summary() -> dict[str, int]:
+    """One scheduled run (the reconcile function): what was checked, suspected and repaired."""
+    report = reconcile()
+    return {"checked": report.checked, "suspects": report.suspects, **report.repaired}
+
+
 def reconcile(batch: int = BATCH, now: float | None = None) -> Report:
     """Check the next ``batch`` users and videos; repair the drift seen twice. Emits ``Drift`` metrics."""
     now = time.time() if now is None else now
