@@ -122,3 +122,17 @@ MANAGED_POLICIES = {
         ("AWSLambdaSQSQueueExecutionRole", "service-role/"),
     )
 }
+
+
+# The parameters a deployment passes (self-managed Kafka in a VPC with two brokers and two subnets), for the
+# tests that translate the template offline.
+SAMPLE_PARAMETERS = {
+    "KafkaBootstrapServers": "b-1.kafka.internal:9092,b-2.kafka.internal:9092",
+    "MskClusterArn": "",
+    "MysqlHost": "db.internal",
+    "MysqlSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+    "JwtSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf",
+    "RedisUrl": "rediss://cache.internal:6379/0",
+    "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "SecurityGroupIds": "sg-0123456789abcdef0",
+}

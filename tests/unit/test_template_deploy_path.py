@@ -7,18 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gophertok import registry
-from support.template import function_folder, functions, load_template, sam_translate
-
-PARAMETERS = {
-    "KafkaBootstrapServers": "b-1.kafka.internal:9092",
-    "MskClusterArn": "",
-    "MysqlHost": "db.internal",
-    "MysqlSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
-    "JwtSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf",
-    "RedisUrl": "rediss://cache.internal:6379/0",
-    "SubnetIds": "subnet-0123456789abcdef0",
-    "SecurityGroupIds": "sg-0123456789abcdef0",
-}
+from support.template import SAMPLE_PARAMETERS, function_folder, functions, load_template, sam_translate
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +17,7 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def translated(template) -> dict:
-    return sam_translate(template, PARAMETERS)
+    return sam_translate(template, SAMPLE_PARAMETERS)
 
 
 def lambda_functions(translated: dict) -> dict[str, dict]:

@@ -12,24 +12,14 @@ import pytest
 from cfnlint.api import lint_file
 
 from gophertok import registry
-from support.template import TEMPLATE, load_template, sam_translate
+from support.template import SAMPLE_PARAMETERS, TEMPLATE, load_template, sam_translate
 
 REPO_ROOT = TEMPLATE.parent
-PARAMETERS = {
-    "KafkaBootstrapServers": "b-1.kafka.internal:9092,b-2.kafka.internal:9092",
-    "MskClusterArn": "",
-    "MysqlHost": "db.internal",
-    "MysqlSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
-    "JwtSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf",
-    "RedisUrl": "rediss://cache.internal:6379/0",
-    "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-    "SecurityGroupIds": "sg-0123456789abcdef0",
-}
 
 
 @pytest.fixture(scope="module")
 def translated() -> dict:
-    return sam_translate(load_template(), PARAMETERS)
+    return sam_translate(load_template(), SAMPLE_PARAMETERS)
 
 
 def of_type(template: dict, kind: str) -> dict[str, dict]:
