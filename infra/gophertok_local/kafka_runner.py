@@ -2,7 +2,8 @@
 
 For each consumer it reads the topic under a consumer group named after the function, hands batches to
 the function's handler in the Lambda Kafka event shape, and commits offsets only after the handler
-succeeded. A failing batch is retried with backoff; if it keeps failing, its records are retried one
+succeeded. Batches run one at a time, and the next one is fetched while the function works on the
+current one. A failing batch is retried with backoff; if it keeps failing, its records are retried one
 by one and those that still fail go to ``<topic>.dlq`` (with the error) before the offsets move on.
 
 Partitions are assigned directly (no group membership) while offsets are still stored under the
@@ -19,6 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,15 @@ from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.kafka_runner")
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+BUSY_POLL_MS = 10  # how long a poll waits for records while an invocation runs
+
+
+@dataclass(frozen=True)
+class InFlight:
+    records: list[ConsumerRecord]
+    settled: Future[bool]  # see ConsumerWorker._settle
 
 
 @dataclass(frozen=True)
@@ -90,22 +101,55 @@ class ConsumerWorker(threading.Thread):
             auto_offset_reset="earliest",
             max_poll_records=self.batch_size,
         )
+        # One invocation at a time, in its own thread, so the next batch is fetched and decoded while
+        # the function works on this one (as Lambda's pollers do) instead of the function waiting for it.
+        invoker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"invoke-{self.function}")
+        in_flight: InFlight | None = None
         try:
             consumer.assign(self._partitions(consumer))
             self.ready.set()
             log.info("consuming", extra={"topic": self.topic, "group": self.group, "target": self.function})
-            while not self._stopping.is_set():
-                polled = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
-                records = sorted(
-                    (record for batch in polled.values() for record in batch),
-                    key=lambda r: (r.partition, r.offset),
-                )
-                if records:
-                    self._deliver(consumer, records)
+            in_flight = self._consume(consumer, invoker)
         finally:
-            consumer.close(autocommit=False)
-            if self._producer is not None:
-                self._producer.close(timeout=5)
+            try:
+                if in_flight is not None and in_flight.settled.result():
+                    self._commit(consumer, in_flight.records)  # stopped while it ran: it still counts
+            finally:
+                invoker.shutdown(wait=True)
+                consumer.close(autocommit=False)
+                if self._producer is not None:
+                    self._producer.close(timeout=5)
+
+    def _consume(self, consumer: KafkaConsumer, invoker: ThreadPoolExecutor) -> InFlight | None:
+        """Poll, invoke and commit until stopped; returns the invocation still in flight, if any.
+
+        While an invocation runs, polled records gather into the next batch (up to ``batch_size``), which
+        is handed over as soon as the function is free; the finished batch's offsets are committed while
+        the next one runs. Batches run strictly one after another, so offsets only move past records the
+        function has handled (or dead-lettered).
+        """
+        pending: list[ConsumerRecord] = []
+        in_flight: InFlight | None = None
+        while not self._stopping.is_set():
+            if len(pending) < self.batch_size:
+                timeout_ms = BUSY_POLL_MS if in_flight is not None else self.poll_timeout_ms
+                polled = consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size - len(pending))
+                for batch in polled.values():
+                    pending.extend(batch)
+            finished = None
+            if in_flight is not None:
+                if len(pending) < self.batch_size and not in_flight.settled.done():
+                    continue  # keep filling the next batch while the function works
+                finished, in_flight = in_flight, None
+                if not finished.settled.result():
+                    return None  # stopped mid-retry: its offsets stay uncommitted, its records come again
+            if pending:
+                pending.sort(key=lambda r: (r.partition, r.offset))
+                in_flight = InFlight(pending, invoker.submit(self._settle, pending))
+                pending = []
+            if finished is not None:
+                self._commit(consumer, finished.records)
+        return in_flight
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         deadline = time.monotonic() + 30
@@ -151,16 +195,25 @@ class ConsumerWorker(threading.Thread):
                 )
         return error
 
-    def _deliver(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
-        if self._with_retries(records) is not None:
+    def _settle(self, records: list[ConsumerRecord]) -> bool:
+        """Invoke with retries; if the batch keeps failing, isolate the poison record(s) and dead-letter
+        them. True when every record is handled or dead-lettered (its offsets may be committed); False
+        when stopped first."""
+        if self._with_retries(records) is None:
+            return True
+        for record in records:  # isolate the poison record(s); the handlers are idempotent
             if self._stopping.is_set():
-                return  # stopping mid-retry: leave the offsets uncommitted so the records come again
-            for record in records:  # isolate the poison record(s); the handlers are idempotent
-                error = self._with_retries([record])
-                if error is not None:
-                    self._dead_letter(record, error)
-        self.delivered += len(records)
+                return False
+            error = self._with_retries([record])
+            if error is not None:
+                if self._stopping.is_set():
+                    return False  # not a verdict on the record: it was not retried to the end
+                self._dead_letter(record, error)
+        return True
+
+    def _commit(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
         consumer.commit(self._next_offsets(records))
+        self.delivered += len(records)
 
     @staticmethod
     def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
