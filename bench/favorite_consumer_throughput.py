@@ -1,13 +1,16 @@
 """How fast favorite_consumer persists a burst of like events into MySQL, beside its floor.
 
-Three figures against the real local MySQL, each as events/s and as a ratio to the floor (same run):
+Figures against the real local MySQL, each as events/s and as a ratio to the floor (same run):
 - floor: the same rows written by one raw ``executemany`` of favorite_consumer's upsert, nothing else;
 - handler: the Lambda handler invoked in process with Kafka events of the registry batch size, the
   way the event source mapping delivers them (records spread over 3 partitions, base64 values);
 - kafka: the burst produced to a fresh topic and drained by the local event-source runner invoking the
   function through the instance pool, as ``make run`` runs it (poll, invoke a warm instance, commit),
-  timed from the first record produced to the last row in MySQL. ``--in-process`` adds the same run
-  with the handler called in the runner's process (no pool), to tell the pool's share from the runner's.
+  timed from the first record produced to the last row in MySQL (end to end); ``[backlog]``: the
+  same with every record produced beforehand, timed from the runner's start (the consumer side alone).
+  The runner is a process of its own, as under ``make run``. ``--in-process`` adds the same runs with the
+  handler called in the runner's process (no pool), to tell the pool's share from the runner's.
+Rounds interleave the paths and medians are reported: the machine is shared and noisy.
 Every phase writes rows of its own (new video ids), deleted afterwards. Not part of the test suite.
 
 Run with the stack's environment, e.g.:
@@ -17,10 +20,18 @@ Run with the stack's environment, e.g.:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
+import resource
+import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -33,7 +44,7 @@ from gophertok.services import favorites
 from gophertok.services.favorites import FAVORITE_CHANGED
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke, load_handler
-from gophertok_local.kafka_runner import ConsumerWorker, Handler
+from gophertok_local.kafka_runner import ConsumerWorker
 from gophertok_local.pool import InstancePool
 
 FUNCTION = "favorite_consumer"
@@ -102,45 +113,106 @@ def through_handler(events: list[Event], batch_size: int, topic: str) -> float:
     return time.perf_counter() - started
 
 
-def through_kafka(
-    events: list[Event], batch_size: int, video_ids: list[int], handler: Handler, timeout: float
-) -> tuple[float, float, int]:
-    """(seconds to the last row, seconds to produce everything, invocations)."""
-    servers = get_settings().kafka_servers
-    topic = f"bench.favorites.{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=servers)
-    admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(topic + registry.DEAD_LETTER_SUFFIX, 1, 1)])
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's live children (the pool's instances), from /proc (Linux)."""
+    ticks = 0
+    for children in Path("/proc/self/task").glob("*/children"):
+        for pid in children.read_text().split():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def serve_runner(topic: str, batch_size: int, through_pool: bool) -> None:
+    """The runner side of a Kafka run, in its own process as under ``make run``: prints ``ready`` once
+    consuming (with warm instances), runs until its stdin closes, then prints how many invocations it made."""
+    replies, sys.stdout = sys.stdout, sys.stderr  # the function's logs must not mix with the replies
     invocations = 0
+    pool = InstancePool(log_sink=lambda function, text: None) if through_pool else None
+    handler = pool.handler(FUNCTION) if pool is not None else load_handler(FUNCTION)
+    with ThreadPoolExecutor(PARTITIONS) as warm:  # one warm instance per partition it may run at once
+        list(warm.map(lambda _: handler(kafka_event([]), None), range(PARTITIONS)))
 
     def counted(event, context):
         nonlocal invocations
         invocations += 1
         return handler(event, context)
 
+    servers = get_settings().kafka_servers
     worker = ConsumerWorker(
         FUNCTION, topic, counted, bootstrap_servers=servers, batch_size=batch_size, group=f"bench-{topic}"
     )
     worker.start()
     worker.ready.wait(30)
+    cpu_before, children_before = _cpu_seconds(), _children_cpu_seconds()
+    print("ready" if worker.ready.is_set() else "not ready", file=replies, flush=True)
+    sys.stdin.read()
+    worker.stop()
+    worker.join(timeout=10)
+    runner_cpu, instances_cpu = _cpu_seconds() - cpu_before, _children_cpu_seconds() - children_before
+    if pool is not None:
+        pool.close()
+    instances = f", instances {instances_cpu:.2f}" if pool is not None else ""
+    print(f"{invocations} invocations; CPU s: runner {runner_cpu:.2f}{instances}", file=replies, flush=True)
+
+
+def through_kafka(
+    events: list[Event],
+    batch_size: int,
+    video_ids: list[int],
+    *,
+    through_pool: bool,
+    backlog: bool,
+    timeout: float,
+) -> tuple[float, str]:
+    """Seconds to the last row in MySQL, and a note: from the first record produced, or with ``backlog``
+    from the runner's start with every record already in the topic (the consumer side alone)."""
+    servers = get_settings().kafka_servers
+    topic = f"bench.favorites.{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=servers)
+    admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(topic + registry.DEAD_LETTER_SUFFIX, 1, 1)])
     producer = KafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=5, batch_size=256 * 1024)
-    try:
+
+    def produce() -> float:
         started = time.perf_counter()
         for event in events:
             producer.send(topic, key=str(event.data["user_id"]).encode(), value=event.to_json())
         producer.flush()
-        produced = time.perf_counter() - started
+        return time.perf_counter() - started
+
+    produced = produce() if backlog else 0.0
+    command = [sys.executable, __file__, "--serve-runner", topic, "--batch-size", str(batch_size)]
+    runner = subprocess.Popen(
+        command + ([] if through_pool else ["--in-process"]), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert runner.stdin is not None and runner.stdout is not None
+    try:
+        if (line := runner.stdout.readline().strip()) != "ready":
+            raise SystemExit(f"the runner did not start: {line!r}")
+        started = time.perf_counter()
+        if not backlog:
+            produced = produce()
         deadline = started + timeout
+        # Counted only once everything is produced: each count is work for the MySQL being measured.
         while persisted(video_ids) < len(events):
             if time.perf_counter() > deadline:
                 raise SystemExit(f"only {persisted(video_ids)} of {len(events)} rows after {timeout:.0f}s")
-            time.sleep(0.02)
-        return time.perf_counter() - started, produced, invocations
+            time.sleep(0.01)
+        seconds = time.perf_counter() - started
     finally:
         producer.close()
-        worker.stop()
-        worker.join(timeout=10)
+        runner.stdin.close()
+        runner_note = runner.stdout.read().strip()
+        runner.wait(timeout=30)
         admin.delete_topics([topic, topic + registry.DEAD_LETTER_SUFFIX])
         admin.close()
+    return seconds, f"produced in {produced:.2f}s{' beforehand' if backlog else ''}; {runner_note}"
 
 
 Run = Callable[[list[Event], list[int]], tuple[float, str]]
@@ -162,48 +234,60 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--videos", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every path; medians are reported")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds allowed for each Kafka run")
     parser.add_argument("--in-process", action="store_true", help="also run the runner without the pool")
+    parser.add_argument("--serve-runner", metavar="TOPIC", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="records per invocation instead of the registry's (what a larger BatchSize gives)",
+    )
     args = parser.parse_args()
+    if args.serve_runner:
+        serve_runner(args.serve_runner, args.batch_size, through_pool=not args.in_process)
+        return
     consumer = next(c for c in registry.CONSUMERS if c.function == FUNCTION)
-    n, batch_size = args.events, consumer.batch_size
-    print(f"burst: {n} likes by {args.users} users on {args.videos} videos, batch size {batch_size}")
+    n, batch_size = args.events, args.batch_size or consumer.batch_size
+    print(
+        f"burst: {n} likes by {args.users} users on {args.videos} videos in {PARTITIONS} partitions, batch {batch_size}"
+    )
 
-    def via_kafka(handler: Handler) -> Run:
-        def run(events: list[Event], video_ids: list[int]) -> tuple[float, str]:
-            seconds, produced, invocations = through_kafka(events, batch_size, video_ids, handler, args.timeout)
-            return seconds, f"{invocations} invocations, produced in {produced:.2f}s"
-
-        return run
-
-    results = [
-        ("floor: raw executemany", measured(1, args, lambda events, _: (floor(events), "one statement"))),
+    paths: list[tuple[str, Run]] = [
+        ("floor: raw executemany", lambda events, _: (floor(events), "one statement")),
         (
             "handler in process",
-            measured(
-                2,
-                args,
-                lambda events, _: (
-                    through_handler(events, batch_size, consumer.topic),
-                    f"{-(-n // batch_size)} invocations",
-                ),
+            lambda events, _: (
+                through_handler(events, batch_size, consumer.topic),
+                f"{-(-n // batch_size)} invocations",
             ),
         ),
     ]
-    pool = InstancePool(log_sink=lambda function, text: None)
-    try:
-        pooled = pool.handler(FUNCTION)
-        pooled(kafka_event([]))  # start the warm instance: the cold start is not what we measure
-        results.append(("kafka -> runner -> pool (make run)", measured(3, args, via_kafka(pooled))))
-    finally:
-        pool.close()
+    kafka_paths = [("kafka -> runner -> pool (make run)", True)]
     if args.in_process:
-        results.append(("kafka -> runner, handler in process", measured(4, args, via_kafka(load_handler(FUNCTION)))))
+        kafka_paths.append(("kafka -> runner, handler in process", False))
+    for name, pooled in kafka_paths:
+        for backlog in (False, True):
 
-    floor_s = results[0][1][0]
-    print(f"{'path':<38} {'seconds':>8} {'events/s':>10} {'x floor':>8}  notes")
-    for name, (seconds, note) in results:
-        print(f"{name:<38} {seconds:>8.3f} {n / seconds:>10,.0f} {floor_s / seconds:>8.2f}  {note}")
+            def run(events: list[Event], ids: list[int], pooled: bool = pooled, backlog: bool = backlog):
+                return through_kafka(
+                    events, batch_size, ids, through_pool=pooled, backlog=backlog, timeout=args.timeout
+                )
+
+            paths.append((name + (" [backlog]" if backlog else ""), run))
+    # Rounds interleave the paths, so a busy moment of this shared machine hits them all alike.
+    results: dict[str, list[tuple[float, str]]] = {name: [] for name, _ in paths}
+    for round_ in range(args.rounds):
+        for number, (name, run) in enumerate(paths):
+            results[name].append(measured(1000 * round_ + number, args, run))
+
+    floor_s = statistics.median(seconds for seconds, _ in results[paths[0][0]])
+    print(f"{'path (median of ' + str(args.rounds) + ')':<46} {'seconds':>8} {'events/s':>10} {'x floor':>8}  notes")
+    for name, runs in results.items():
+        seconds = statistics.median(s for s, _ in runs)
+        note = min(runs, key=lambda run: abs(run[0] - seconds))[1]
+        spread = f"{min(s for s, _ in runs):.2f}-{max(s for s, _ in runs):.2f}s"
+        print(f"{name:<46} {seconds:>8.3f} {n / seconds:>10,.0f} {floor_s / seconds:>8.2f}  {spread}; {note}")
 
 
 if __name__ == "__main__":
