@@ -266,20 +266,20 @@ def main() -> None:
     kafka_paths = [("kafka -> runner -> pool (make run)", True)]
     if args.in_process:
         kafka_paths.append(("kafka -> runner, handler in process", False))
+
+    def via_kafka(pooled: bool, backlog: bool) -> Run:
+        return lambda events, ids: through_kafka(
+            events, batch_size, ids, through_pool=pooled, backlog=backlog, timeout=args.timeout
+        )
+
     for name, pooled in kafka_paths:
-        for backlog in (False, True):
-
-            def run(events: list[Event], ids: list[int], pooled: bool = pooled, backlog: bool = backlog):
-                return through_kafka(
-                    events, batch_size, ids, through_pool=pooled, backlog=backlog, timeout=args.timeout
-                )
-
-            paths.append((name + (" [backlog]" if backlog else ""), run))
+        paths.append((name, via_kafka(pooled, backlog=False)))
+        paths.append((name + " [backlog]", via_kafka(pooled, backlog=True)))
     # Rounds interleave the paths, so a busy moment of this shared machine hits them all alike.
     results: dict[str, list[tuple[float, str]]] = {name: [] for name, _ in paths}
     for round_ in range(args.rounds):
-        for number, (name, run) in enumerate(paths):
-            results[name].append(measured(1000 * round_ + number, args, run))
+        for number, (name, path) in enumerate(paths):
+            results[name].append(measured(1000 * round_ + number, args, path))
 
     floor_s = statistics.median(seconds for seconds, _ in results[paths[0][0]])
     print(f"{'path (median of ' + str(args.rounds) + ')':<46} {'seconds':>8} {'events/s':>10} {'x floor':>8}  notes")
