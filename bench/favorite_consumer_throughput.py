@@ -87,7 +87,7 @@ def all_persisted(events: list[Event]) -> bool:
     row = get_database().query_one(
         f"SELECT COUNT(*) AS n FROM favorites WHERE (user_id, video_id) IN ({clause})", pairs
     )
-    return bool(row) and int(row["n"]) == len(events)
+    return row is not None and int(row["n"]) == len(events)
 
 
 def forget(video_ids: list[int]) -> None:
