@@ -2,7 +2,9 @@
 
 For each consumer it reads the topic under a consumer group named after the function, hands batches to
 the function's handler in the Lambda Kafka event shape, and commits offsets only after the handler
-succeeded. A failing batch is retried with backoff; if it keeps failing, its records are retried one
+succeeded. Partitions run side by side (as Lambda scales a Kafka trigger up to one invocation per
+partition), each partition's batches one at a time, and the next batch is fetched while the function
+works on the current one. A failing batch is retried with backoff; if it keeps failing, its records are retried one
 by one and those that still fail go to ``<topic>.dlq`` (with the error) before the offsets move on.
 
 Partitions are assigned directly (no group membership) while offsets are still stored under the
@@ -19,7 +21,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -37,6 +40,23 @@ from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.kafka_runner")
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+BUSY_POLL_MS = 10  # how long a poll waits for records while an invocation runs
+
+
+@dataclass(frozen=True)
+class InFlight:
+    records: list[ConsumerRecord]
+    settled: Future[bool]  # see ConsumerWorker._settle
+
+
+@dataclass
+class Lane:
+    """One partition's records: the batch its function instance runs now and the next one gathering."""
+
+    in_flight: InFlight | None = None
+    pending: list[ConsumerRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,9 +98,16 @@ class ConsumerWorker(threading.Thread):
         self.dead_lettered = 0
         self._stopping = threading.Event()
         self._producer: KafkaProducer | None = None
+        self._dead_letter_lock = threading.Lock()  # lanes dead-letter from their own threads
+        self._lanes: dict[TopicPartition, Lane] = {}
 
     def stop(self) -> None:
         self._stopping.set()
+
+    @property
+    def gathered(self) -> int:
+        """Records polled and waiting for their partition's next invocation."""
+        return sum(len(lane.pending) for lane in list(self._lanes.values()))
 
     def run(self) -> None:
         consumer = KafkaConsumer(
@@ -89,23 +116,76 @@ class ConsumerWorker(threading.Thread):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.batch_size,
+            # About a batch per partition and fetch, so one partition's data does not fill the lanes
+            # before the others' arrives (a larger record still comes whole).
+            max_partition_fetch_bytes=max(64 * 1024, self.batch_size * 512),
         )
+        invoker: ThreadPoolExecutor | None = None
         try:
-            consumer.assign(self._partitions(consumer))
+            partitions = self._partitions(consumer)
+            consumer.assign(partitions)
+            self._lanes = {partition: Lane() for partition in partitions}
+            # Invocations run in their own threads, so the next batches are fetched and gathered while
+            # the function works (as Lambda's pollers do) instead of the function waiting for them.
+            invoker = ThreadPoolExecutor(max_workers=max(1, len(partitions)), thread_name_prefix=self.name)
             self.ready.set()
             log.info("consuming", extra={"topic": self.topic, "group": self.group, "target": self.function})
-            while not self._stopping.is_set():
-                polled = consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
-                records = sorted(
-                    (record for batch in polled.values() for record in batch),
-                    key=lambda r: (r.partition, r.offset),
-                )
-                if records:
-                    self._deliver(consumer, records)
+            self._consume(consumer, invoker)
         finally:
-            consumer.close(autocommit=False)
-            if self._producer is not None:
-                self._producer.close(timeout=5)
+            try:
+                for lane in self._lanes.values():  # stopped while they ran: what settled still counts
+                    if lane.in_flight is not None and lane.in_flight.settled.result():
+                        self._commit(consumer, lane.in_flight.records)
+            finally:
+                if invoker is not None:
+                    invoker.shutdown(wait=True)
+                consumer.close(autocommit=False)
+                if self._producer is not None:
+                    self._producer.close(timeout=5)
+
+    def _consume(self, consumer: KafkaConsumer, invoker: ThreadPoolExecutor) -> None:
+        """Poll, invoke and commit until stopped.
+
+        Each partition is a lane: its batches run one after another, as Lambda runs at most one
+        invocation per partition at a time, and lanes run side by side. While a lane's invocation
+        runs, its polled records gather for its next one (at most ``batch_size`` records an
+        invocation), handed over as soon as the function is done; the finished batch's offsets are
+        committed while the next one runs. So offsets only move past records the function has handled
+        (or dead-lettered), in each partition's order.
+        """
+        lanes = self._lanes
+        while not self._stopping.is_set():
+            self._gather(consumer, lanes)
+            for lane in lanes.values():
+                finished = None
+                if lane.in_flight is not None:
+                    if not lane.in_flight.settled.done():
+                        continue
+                    finished, lane.in_flight = lane.in_flight, None
+                    if not finished.settled.result():
+                        return  # stopped mid-retry: its offsets stay uncommitted, its records come again
+                if lane.pending:
+                    batch, lane.pending = lane.pending[: self.batch_size], lane.pending[self.batch_size :]
+                    lane.in_flight = InFlight(batch, invoker.submit(self._settle, batch))
+                if finished is not None:
+                    self._commit(consumer, finished.records)
+
+    def _gather(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
+        """Poll records into their lanes while fewer than a batch per lane wait; past that, wait for an
+        invocation to finish instead.
+
+        (Not pause()/resume() of full partitions: kafka-python 3.0.12 can leave a resumed partition's
+        parked records unreturned, and that partition stops for good.)
+        """
+        running = [lane.in_flight.settled for lane in lanes.values() if lane.in_flight is not None]
+        if running and sum(len(lane.pending) for lane in lanes.values()) >= self.batch_size * len(lanes):
+            wait(running, timeout=self.poll_timeout_ms / 1000, return_when=FIRST_COMPLETED)
+            return
+        polled = consumer.poll(
+            timeout_ms=BUSY_POLL_MS if running else self.poll_timeout_ms, max_records=self.batch_size
+        )
+        for partition, records in polled.items():
+            lanes[partition].pending.extend(records)
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         deadline = time.monotonic() + 30
@@ -151,16 +231,25 @@ class ConsumerWorker(threading.Thread):
                 )
         return error
 
-    def _deliver(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
-        if self._with_retries(records) is not None:
+    def _settle(self, records: list[ConsumerRecord]) -> bool:
+        """Invoke with retries; if the batch keeps failing, isolate the poison record(s) and dead-letter
+        them. True when every record is handled or dead-lettered (its offsets may be committed); False
+        when stopped first."""
+        if self._with_retries(records) is None:
+            return True
+        for record in records:  # isolate the poison record(s); the handlers are idempotent
             if self._stopping.is_set():
-                return  # stopping mid-retry: leave the offsets uncommitted so the records come again
-            for record in records:  # isolate the poison record(s); the handlers are idempotent
-                error = self._with_retries([record])
-                if error is not None:
-                    self._dead_letter(record, error)
-        self.delivered += len(records)
+                return False
+            error = self._with_retries([record])
+            if error is not None:
+                if self._stopping.is_set():
+                    return False  # not a verdict on the record: it was not retried to the end
+                self._dead_letter(record, error)
+        return True
+
+    def _commit(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
         consumer.commit(self._next_offsets(records))
+        self.delivered += len(records)
 
     @staticmethod
     def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
@@ -170,8 +259,9 @@ class ConsumerWorker(threading.Thread):
         return offsets
 
     def _dead_letter(self, record: ConsumerRecord, error: Exception) -> None:
-        if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
+        with self._dead_letter_lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
         headers = list(record.headers or []) + [
             ("dlq_source", f"{record.topic}-{record.partition}@{record.offset}".encode()),
             ("dlq_function", self.function.encode()),
@@ -180,7 +270,8 @@ class ConsumerWorker(threading.Thread):
         self._producer.send(
             record.topic + registry.DEAD_LETTER_SUFFIX, key=record.key, value=record.value, headers=headers
         ).get(timeout=10)
-        self.dead_lettered += 1
+        with self._dead_letter_lock:
+            self.dead_lettered += 1
         metrics.emit({"DeadLettered": (1, metrics.COUNT)}, {"function": self.function}, {"topic": record.topic})
         log.error(
             "record dead-lettered",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from gophertok.consumer import kafka_records
 from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
@@ -122,3 +124,81 @@ def test_offsets_are_not_committed_while_a_batch_keeps_failing(servers, topic):
     run_until(second, lambda: healthy.succeeded)
     assert healthy.succeeded == [b"stuck"]
     wait_for(lambda: _committed(servers, group, topic) == 1, timeout=10, what="the commit")
+
+
+class Gate:
+    """A handler whose first invocation waits until the test opens the gate; records what it saw."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.invocations: list[list[bytes]] = []
+
+    def __call__(self, event, context):
+        self.invocations.append([record.value for record in kafka_records(event)])
+        if len(self.invocations) == 1:
+            assert self.open.wait(20), "the test never opened the gate"
+        return {"processed": len(self.invocations[-1])}
+
+
+def test_records_arriving_during_an_invocation_gather_into_the_next_batch(servers, topic):
+    handler = Gate()
+    produce(topic, [b"first"])
+    group = f"g-{topic}"
+    worker = ConsumerWorker("gather", topic, handler, bootstrap_servers=servers, group=group, batch_size=10)
+    worker.start()
+    try:
+        wait_for(lambda: handler.invocations, timeout=20, what="the first invocation")
+        produce(topic, [f"later-{n}".encode() for n in range(5)])
+        wait_for(lambda: worker.gathered == 5, timeout=20, what="the runner to fetch while the function works")
+        assert _committed(servers, group, topic) in (None, 0)  # nothing moves before the handler returns
+        handler.open.set()
+        wait_for(lambda: worker.delivered >= 6, timeout=20, what="both batches")
+    finally:
+        handler.open.set()
+        worker.stop()
+        worker.join(timeout=10)
+    assert handler.invocations == [[b"first"], [f"later-{n}".encode() for n in range(5)]]
+    assert _committed(servers, group, topic) == 6
+
+
+def test_partitions_run_side_by_side_and_each_in_order(servers):
+    topic = create_test_topic("lanes", partitions=2)
+    both_running = threading.Barrier(2, timeout=20)
+    seen: dict[int, list[int]] = {0: [], 1: []}
+
+    def handler(event, context):
+        records = kafka_records(event)
+        [partition] = {record.partition for record in records}  # one partition per invocation here
+        if not seen[partition]:
+            both_running.wait()  # raises BrokenBarrierError unless the other partition's batch runs too
+        seen[partition].extend(int(record.value) for record in records)
+
+    producer = KafkaProducer(bootstrap_servers=servers, acks="all")
+    for n in range(20):
+        producer.send(topic, value=str(n).encode(), partition=n % 2)
+    producer.flush()
+    producer.close()
+    worker = ConsumerWorker("lanes", topic, handler, bootstrap_servers=servers, group=f"g-{topic}", batch_size=4)
+    run_until(worker, lambda: worker.delivered >= 20)
+    assert worker.dead_lettered == 0
+    assert seen == {0: list(range(0, 20, 2)), 1: list(range(1, 20, 2))}
+
+
+def test_stopping_while_isolating_a_failing_batch_dead_letters_nothing(servers, topic):
+    produce(topic, [b"bad-1", b"bad-2"])
+    group = f"g-{topic}"
+    worker: ConsumerWorker
+
+    def handler(event, context):
+        if len(kafka_records(event)) == 1:  # isolation started: stop the runner mid-way
+            worker.stop()
+        raise RuntimeError("always fails")
+
+    worker = ConsumerWorker(
+        "stopping", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(2, 0.01)
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert worker.dead_lettered == 0 and worker.delivered == 0
+    assert _committed(servers, group, topic) in (None, 0)
