@@ -1,6 +1,7 @@
 """Create every Kafka topic of gophertok.registry.topics() on KAFKA_BOOTSTRAP_SERVERS (idempotent).
 
-The local broker (tansu) keeps topics in memory, so `infra/stack.sh up` runs this on every start.
+`infra/stack.sh up` runs this on every start, and it fails when an existing topic has another partition count
+than configured (e.g. one auto-created with the broker's default by a client that came before this script).
 
 Usage: python infra/topics.py            create missing topics (KAFKA_PARTITIONS partitions, default 3)
        python infra/topics.py --check    exit 0 when the broker answers a metadata request, 1 otherwise
@@ -48,6 +49,16 @@ def ensure_topics(admin: KafkaAdminClient, names: list[str], partitions: int) ->
     return missing
 
 
+def partition_mismatches(admin: KafkaAdminClient, names: list[str], partitions: int) -> list[str]:
+    """One line per topic of ``names`` whose partition count is not ``partitions``."""
+    described = admin.describe_topics(names)
+    return [
+        f"{topic['name']} has {len(topic['partitions'])} partitions, expected {partitions}"
+        for topic in described
+        if len(topic["partitions"]) != partitions
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the broker answers")
@@ -65,10 +76,19 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             names = registry.topics()
             created = ensure_topics(admin, names, partitions)
+            mismatches = partition_mismatches(admin, names, partitions)
         finally:
             admin.close()
     except (KafkaError, RuntimeError, OSError) as exc:
         print(f"topics: error: {exc.__class__.__name__}: {exc} (broker {bootstrap})", file=sys.stderr)
+        return 1
+    if mismatches:
+        print(
+            "topics: error: partition counts differ from KAFKA_PARTITIONS (a client created them first?): "
+            + "; ".join(mismatches)
+            + ". Delete those topics (or `make clean-state`) and run `make up` again.",
+            file=sys.stderr,
+        )
         return 1
     detail = f"created {', '.join(created)}" if created else "all existed"
     print(f"kafka topics: {len(names)} ready ({detail})")
