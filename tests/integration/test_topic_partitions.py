@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import topics
 from kafka.admin import KafkaAdminClient
+
 from support.kafka_topics import create_test_topic, servers
 
 
