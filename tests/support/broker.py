@@ -28,11 +28,16 @@ def kill_broker() -> None:
         time.sleep(0.05)
 
 
-def start_broker() -> None:
-    """Start the broker again the way `make up` does (only dead services are started)."""
-    subprocess.run([str(ROOT / "infra" / "stack.sh"), "up"], check=True, capture_output=True, timeout=120, cwd=ROOT)
+def start_broker(storage: str | None = None) -> None:
+    """Start the broker again the way `make up` does (only dead services are started); ``storage`` overrides
+    KAFKA_STORAGE_ENGINE (``memory://tansu/`` gives a broker that forgot everything)."""
+    env = dict(os.environ)
+    if storage:
+        env["KAFKA_STORAGE_ENGINE"] = storage
+    stack = [str(ROOT / "infra" / "stack.sh"), "up"]
+    subprocess.run(stack, check=True, capture_output=True, timeout=120, cwd=ROOT, env=env)
 
 
-def restart_broker() -> None:
+def restart_broker(storage: str | None = None) -> None:
     kill_broker()
-    start_broker()
+    start_broker(storage)

@@ -2,15 +2,20 @@
 
 ``publish`` waits for the broker's acknowledgement so a request only succeeds once its event is
 durable; the trace header travels in the record headers so consumers join the same trace.
+
+A producer that failed (closed, failed fatally, e.g. an idempotent producer whose producer id a restarted broker
+refused: "InitProducerIdResponse: UnknownError", or timing out) is dropped and rebuilt, so requests succeed again
+as soon as the broker is back, without restarting the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from gophertok import tracing
 from gophertok.config import Settings, get_settings
@@ -35,9 +40,30 @@ def make_producer(settings: Settings) -> KafkaProducer:
     )
 
 
+def is_broken(producer: KafkaProducer) -> bool:
+    """True when ``producer`` will fail every send from now on (it was closed, or its idempotence state hit a
+    fatal error, which kafka-python never leaves)."""
+    if getattr(producer, "_closed", False):
+        return True
+    transactions = getattr(producer, "_transaction_manager", None)
+    return bool(transactions is not None and transactions.has_error())
+
+
+def discard_producer(producer: KafkaProducer) -> None:
+    """Forget ``producer`` if it is still the shared one, and close it without waiting for its buffers."""
+    global _producer
+    with _lock:
+        if _producer is producer:
+            _producer = None
+    with contextlib.suppress(Exception):  # a broken producer may fail to close; nothing uses it any more
+        producer.close(timeout=0)
+
+
 def get_producer() -> KafkaProducer:
     global _producer
     with _lock:
+        if _producer is not None and is_broken(_producer):
+            _producer = None
         if _producer is None:
             try:
                 _producer = make_producer(get_settings())
@@ -59,19 +85,42 @@ def publish(topic: str, events: Iterable[tuple[str, Event]]) -> int:
     batch = list(events)
     if not batch:
         return 0
-    producer = get_producer()
-    timeout = get_settings().kafka_timeout
     with tracing.subsegment("kafka", topic=topic, records=len(batch)):
         try:
-            futures = [
-                producer.send(topic, key=key.encode(), value=event.to_json(), headers=_headers(event))
-                for key, event in batch
-            ]
-            for future in futures:
-                future.get(timeout=timeout)
+            _send_with_fresh_producer_once(topic, batch)
         except KafkaError as exc:
             raise Unavailable("the event broker is unavailable, please retry") from exc
     return len(batch)
+
+
+def _send_with_fresh_producer_once(topic: str, batch: list[tuple[str, Event]]) -> None:
+    """Send with the shared producer. Any failure drops it, since kafka-python can leave a producer stuck (fatally
+    failed, or timing out forever after a broker restart that forgot its producer id), and the next request
+    builds a new one. A failure that was not a timeout is retried at once with a new producer; the records may
+    then be sent twice, which the consumers absorb (events carry ids and versions)."""
+    producer = get_producer()
+    try:
+        _send_all(producer, topic, batch)
+        return
+    except KafkaError as exc:
+        discard_producer(producer)
+        if isinstance(exc, KafkaTimeoutError):
+            raise
+    producer = get_producer()
+    try:
+        _send_all(producer, topic, batch)
+    except KafkaError:
+        discard_producer(producer)
+        raise
+
+
+def _send_all(producer: KafkaProducer, topic: str, batch: list[tuple[str, Event]]) -> None:
+    timeout = get_settings().kafka_timeout
+    futures = [
+        producer.send(topic, key=key.encode(), value=event.to_json(), headers=_headers(event)) for key, event in batch
+    ]
+    for future in futures:
+        future.get(timeout=timeout)
 
 
 def publish_one(topic: str, key: str, event: Event) -> None:
