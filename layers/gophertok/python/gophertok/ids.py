@@ -43,6 +43,14 @@ class IdGenerator:
             )
 
 
+def version_from_redis_time(at_us: int) -> int:
+    """A version in the id layout from a Redis ``TIME`` in microseconds (unique and increasing per clock key):
+    the millisecond in the time bits, the microseconds within it in the worker and sequence bits. Versions stay
+    comparable with versions issued as ids before, and order follows the one Redis clock."""
+    ms, micros = divmod(at_us, 1000)
+    return ((ms - EPOCH_MS) << (WORKER_BITS + SEQUENCE_BITS)) | (micros << SEQUENCE_BITS)
+
+
 def timestamp_ms(generated_id: int) -> int:
     """The millisecond an id was generated in."""
     return (generated_id >> (WORKER_BITS + SEQUENCE_BITS)) + EPOCH_MS

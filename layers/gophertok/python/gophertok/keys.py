@@ -82,6 +82,12 @@ def user_likes_clock(user_id: int) -> str:
     return "{" + user_likes(user_id) + "}:clock"
 
 
+def user_following_clock(user_id: int) -> str:
+    """STRING: the last follow/unfollow version issued for ``user_id`` (see services/relations.py); hash-tagged
+    with the user_following key so one Lua script changes both on a cluster."""
+    return "{" + user_following(user_id) + "}:clock"
+
+
 def video_comments(video_id: int) -> str:
     """ZSET comment id -> created_at ms (+ SENTINEL): the live comments of ``video_id``."""
     return f"{PREFIX}video:{video_id}:comments"

@@ -10,7 +10,6 @@ The consumer persists ``comment.added`` with an insert that keeps an existing ro
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -184,9 +183,10 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
     if row.user_id != user_id:
         raise Forbidden("only the author of a comment can delete it")
     key = ensure_video_comments(video_id)
-    if not get_redis().zrem(key, str(comment_id)):
+    deleted_at = _remove_at_redis_time(key, comment_id)
+    if deleted_at is None:
         raise NotFound("comment not found")  # a concurrent delete won
-    deleted = replace(row, deleted_at=int(time.time() * 1000))
+    deleted = replace(row, deleted_at=deleted_at)
     pipe = get_redis().pipeline(transaction=False)
     _cache_rows([deleted], pipe)
     pipe.execute()
@@ -197,6 +197,22 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
         _show(row, key)
         read_model.adjust_video_stats([(video_id, "comment_count", 1)])
         raise
+
+
+# KEYS[1] the video's comments ZSET; ARGV[1] comment id. Returns the Redis TIME in ms when it removed the
+# comment, nil when it was not there.
+_REMOVE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
+local now = redis.call('TIME')
+return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+"""
+
+
+def _remove_at_redis_time(key: str, comment_id: int) -> int | None:
+    """Withdraw the comment and stamp the deletion with the one Redis clock (not this container's)."""
+    redis = get_redis()
+    removed_at = redis.register_script(_REMOVE)(keys=[key], args=[comment_id], client=redis)
+    return None if removed_at is None else int(removed_at)
 
 
 def list_comments(video_id: int, viewer_id: int | None) -> list[dict[str, Any]]:
