@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError, KafkaTimeoutError
+from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError
 
 from gophertok import tracing
 from gophertok.config import Settings, get_settings
@@ -94,14 +94,16 @@ def publish(topic: str, events: Iterable[tuple[str, Event]]) -> int:
 
 
 def _send_with_fresh_producer_once(topic: str, batch: list[tuple[str, Event]]) -> None:
-    """Send with the shared producer. Any failure drops it, since kafka-python can leave a producer stuck (fatally
-    failed, or timing out forever after a broker restart that forgot its producer id), and the next request
-    builds a new one. A failure that was not a timeout is retried at once with a new producer; the records may
-    then be sent twice, which the consumers absorb (events carry ids and versions)."""
+    """Send with the shared producer. Any failure but a record too large drops it, since kafka-python can leave
+    a producer stuck (fatally failed, or timing out forever after a broker restart that forgot its producer id),
+    and the next request builds a new one. A failure that was not a timeout is retried at once with a new
+    producer; the records may then be sent twice, which the consumers absorb (events carry ids and versions)."""
     producer = get_producer()
     try:
         _send_all(producer, topic, batch)
         return
+    except MessageSizeTooLargeError:
+        raise  # the record's own fault: the producer is fine and a new one would fail the same way
     except KafkaError as exc:
         discard_producer(producer)
         if isinstance(exc, KafkaTimeoutError):
