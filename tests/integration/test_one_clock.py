@@ -23,11 +23,12 @@ SKEW_S = 0.5
 @pytest.fixture
 def instance(monkeypatch):
     """Switch this process into one of several containers: its clock is off by ``skew`` seconds and it has its
-    own id generator, as a separate Lambda container would."""
+    own worker-id lease and id generator, as a separate Lambda container would."""
 
-    def switch(skew: float, worker: int) -> None:
+    def switch(skew: float) -> None:
         monkeypatch.setattr(time, "time", lambda: REAL_TIME() + skew)
-        monkeypatch.setattr(ids, "_generator", ids.IdGenerator(worker))
+        monkeypatch.setattr(ids, "_lease", ids.WorkerLease())
+        monkeypatch.setattr(ids, "_generator", None)
 
     return switch
 
@@ -45,9 +46,9 @@ def _relation_events(tail: TopicTail, follower_id: int) -> list[Event]:
 def test_follow_then_unfollow_on_instances_with_skewed_clocks_persists_unfollowed(stack_env, instance, database):
     alice, bob = register_in_process(), register_in_process()
     tail = TopicTail(Topics.RELATION_EVENTS)
-    instance(skew=SKEW_S, worker=901)  # the follow lands on a container whose clock runs ahead
+    instance(skew=SKEW_S)  # the follow lands on a container whose clock runs ahead
     assert relations.set_following(alice.user_id, bob.user_id, True)
-    instance(skew=0.0, worker=902)  # the unfollow, a moment later, on one with the right time
+    instance(skew=0.0)  # the unfollow, a moment later, on one with the right time
     assert relations.set_following(alice.user_id, bob.user_id, False)
 
     events = _relation_events(tail, alice.user_id)
@@ -62,7 +63,7 @@ def test_follow_then_unfollow_on_instances_with_skewed_clocks_persists_unfollowe
 
 def test_a_message_time_comes_from_redis(stack_env, instance, redis_client):
     alice, bob = register_in_process(), register_in_process()
-    instance(skew=5.0, worker=903)  # a container whose clock is 5 s ahead
+    instance(skew=5.0)  # a container whose clock is 5 s ahead
     message = messages.send_message(alice.user_id, bob.user_id, messages.SEND, "hello from the future?")
     assert message.create_time <= _redis_now_ms(redis_client)
 
@@ -70,7 +71,7 @@ def test_a_message_time_comes_from_redis(stack_env, instance, redis_client):
 def test_a_comment_deletion_time_comes_from_redis(stack_env, instance, database, redis_client):
     alice, bob = register_in_process(), register_in_process()
     video_id = make_video(database, bob.user_id)
-    instance(skew=5.0, worker=904)
+    instance(skew=5.0)
     comment = comments.add_comment(alice.user_id, video_id, "a comment")
     comments.delete_comment(alice.user_id, video_id, comment["id"])
     deleted = comments.load_comments([comment["id"]])[comment["id"]]

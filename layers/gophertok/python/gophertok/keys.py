@@ -13,7 +13,8 @@ from __future__ import annotations
 PREFIX = "gt:"
 SENTINEL = "_"
 PROFILE_TTL_SECONDS = 24 * 3600
-ID_WORKER_COUNTER = f"{PREFIX}ids:worker"
+# HASH worker id -> "<lease token>:<expiry ms>": the snowflake worker ids leased by live containers (gophertok/ids.py).
+ID_WORKER_LEASES = f"{PREFIX}ids:workers"
 
 USER_STAT_FIELDS = ("follow_count", "follower_count", "work_count", "favorite_count", "total_favorited")
 VIDEO_STAT_FIELDS = ("favorite_count", "comment_count")
