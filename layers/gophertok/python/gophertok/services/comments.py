@@ -23,7 +23,7 @@ from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.moderation import mask
 from gophertok.registry import Topics
-from gophertok.services import read_model, users, videos
+from gophertok.services import id_collisions, read_model, users, videos
 
 ADD, DELETE = 1, 2
 COMMENT_ADDED = "comment.added"
@@ -257,7 +257,8 @@ def persist_comment_events(events: Iterable[Event]) -> int:
     """Write ``comment.added`` / ``comment.deleted`` events to ``comments``; returns the rows written.
 
     Idempotent and order-free: an add never overwrites a row, a delete keeps the first tombstone and
-    inserts the row already deleted when its add is still to come. Malformed events raise.
+    inserts the row already deleted when its add is still to come. Malformed events raise, and so does an id
+    that holds a different comment (IdCollision, once the others are stored).
     """
     added: dict[int, CommentRow] = {}
     deleted: dict[int, CommentRow] = {}
@@ -270,12 +271,20 @@ def persist_comment_events(events: Iterable[Event]) -> int:
             if row.deleted_at is None:
                 raise ValueError(f"comment.deleted event {event.id} has no deleted_at")
             deleted[row.id] = row
+    identity = [(r.id, r.video_id, r.user_id, r.content, r.created_at) for r in {**added, **deleted}.values()]
+    _, clashes = id_collisions.split_collisions("comments", ("video_id", "user_id", "content", "created_at"), identity)
     database = get_database()
     database.execute_many(
-        _INSERT_ADDED, [(r.id, r.video_id, r.user_id, r.content, r.created_at) for _, r in sorted(added.items())]
+        _INSERT_ADDED,
+        [(r.id, r.video_id, r.user_id, r.content, r.created_at) for i, r in sorted(added.items()) if i not in clashes],
     )
     database.execute_many(
         _INSERT_DELETED,
-        [(r.id, r.video_id, r.user_id, r.content, r.created_at, r.deleted_at) for _, r in sorted(deleted.items())],
+        [
+            (r.id, r.video_id, r.user_id, r.content, r.created_at, r.deleted_at)
+            for i, r in sorted(deleted.items())
+            if i not in clashes
+        ],
     )
+    id_collisions.raise_for("comments", clashes)
     return len(added) + len(deleted)
