@@ -45,6 +45,7 @@ class Settings:
     token_ttl_seconds: int
     log_level: str
     max_video_bytes: int = 50 * 1024 * 1024
+    redis_cluster_nodes: str = ""  # host:port,host:port seed nodes of a cluster (else REDIS_URL's host list)
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -90,6 +91,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "token_ttl_seconds": number("TOKEN_TTL_SECONDS", str(7 * 24 * 3600)),
         "log_level": get("LOG_LEVEL", "INFO").upper(),
         "max_video_bytes": number("MAX_VIDEO_BYTES", str(50 * 1024 * 1024)),
+        "redis_cluster_nodes": get("REDIS_CLUSTER_NODES", ""),
     }
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
