@@ -55,7 +55,8 @@ test: up ## run unit and integration tests against the real local stack, then th
 CLUSTER_PYTEST_ARGS ?= tests/integration tests/cluster
 .PHONY: test-cluster cluster-up cluster-down
 test-cluster: up cluster-up ## run the integration tests against a local Redis Cluster (REDIS_CLUSTER=true)
-	@REDIS_CLUSTER=true REDIS_URL="$$(infra/redis-cluster.sh url)" REDIS_CLUSTER_NODES="$$(infra/redis-cluster.sh nodes)" \
+	@REDIS_CLUSTER_PORTS="$$(infra/redis-cluster.sh ports)" REDIS_CLUSTER=true REDIS_URL="$$(infra/redis-cluster.sh url)" \
+		REDIS_CLUSTER_NODES="$$(infra/redis-cluster.sh nodes)" \
 		$(WITH_ENV) $(PY) -m pytest -p no:cacheprovider $(CLUSTER_PYTEST_ARGS)
 
 cluster-up: ## start the local Redis Cluster (ports: the six after REDIS_URL's, or REDIS_CLUSTER_PORTS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# infra/redis-cluster.sh up|down|status|url — a local Redis Cluster (3 masters + 3 replicas) for the cluster pass of
+# infra/redis-cluster.sh up|down|status|url|nodes|ports — a local Redis Cluster (3 masters + 3 replicas) for the cluster pass of
 # the tests (`make test-cluster`). Ports: REDIS_CLUSTER_PORTS (six, space-separated), default the six ports after
 # REDIS_URL's. State under .state/data/redis-cluster/, logs under .state/logs/, pids under .state/run/.
 set -euo pipefail
@@ -43,7 +43,8 @@ cmd_up() {
         rm -rf "${DIR:?}/$p"
         mkdir -p "$DIR/$p"
         redis-server --port "$p" --bind "$HOST" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
-            --cluster-node-timeout "${REDIS_CLUSTER_NODE_TIMEOUT_MS:-5000}" --save '' --appendonly no \
+            --cluster-node-timeout "${REDIS_CLUSTER_NODE_TIMEOUT_MS:-5000}" \
+            --cluster-replica-validity-factor 0 --save '' --appendonly no \
             --dir "$DIR/$p" --daemonize yes --pidfile "$RUN/redis-cluster-$p.pid" --logfile "$LOGS/redis-cluster-$p.log"
         fresh=1
     done
@@ -67,6 +68,14 @@ cmd_up() {
     until cluster_ok; do
         [ "$SECONDS" -lt "$deadline" ] || die "redis-cluster: cluster_state is not ok after ${UP_TIMEOUT}s"
         sleep 0.2
+    done
+    # Only a replica that is in sync takes over when its master dies: wait for every link.
+    for p in "${PORTS[@]}"; do
+        while cli "$p" info replication | tr -d '\r' | grep -q '^role:slave$' \
+            && ! cli "$p" info replication | tr -d '\r' | grep -q '^master_link_status:up$'; do
+            [ "$SECONDS" -lt "$deadline" ] || die "redis-cluster: replica $p is not in sync after ${UP_TIMEOUT}s"
+            sleep 0.2
+        done
     done
     say "redis cluster: up ($(nodes))"
 }
@@ -93,10 +102,11 @@ cmd_status() {
 }
 
 case "${1:-}" in
+ports) printf '%s\n' "${PORTS[*]}" ;;
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 url) url ;;
 nodes) nodes ;;
-*) die "usage: infra/redis-cluster.sh up|down|status|url|nodes" ;;
+*) die "usage: infra/redis-cluster.sh up|down|status|url|nodes|ports" ;;
 esac

@@ -60,8 +60,17 @@ def test_a_master_kill_answers_unavailable_quickly_and_heals(stack_env):
         assert slowest < CALL_BUDGET_S
     finally:
         client.close()
-        subprocess.run([str(ROOT / "infra" / "redis-cluster.sh"), "up"], check=True, timeout=120, capture_output=True)
+        _rebuild_cluster()
         redis_client_reset()
+
+
+def _rebuild_cluster() -> None:
+    """Start the killed node again; the script rebuilds the cluster (empty) on the ports of REDIS_CLUSTER_NODES."""
+    ports = " ".join(node.rpartition(":")[2] for node in os.environ["REDIS_CLUSTER_NODES"].split(","))
+    env = dict(os.environ, REDIS_CLUSTER_PORTS=ports)
+    subprocess.run(
+        [str(ROOT / "infra" / "redis-cluster.sh"), "up"], check=True, timeout=120, capture_output=True, env=env
+    )
 
 
 def redis_client_reset() -> None:
