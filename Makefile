@@ -47,9 +47,14 @@ traces: ## show the most recent traces collected locally (TRACE=<id> for one)
 metrics: ## summarise the EMF metrics written to the local logs
 	@$(PY) -m gophertok_local.metrics_report
 
-test: up ## run unit and integration tests against the real local stack, then the cluster pass
-	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
-	@$(if $(PYTEST_ARGS),,$(MAKE) --no-print-directory test-cluster)
+test: up ## run unit and integration tests against the real local stack, then the cluster pass and the fault tests
+	@$(WITH_ENV) $(PY) -m pytest $(or $(PYTEST_ARGS),--ignore=tests/faults)
+	@$(if $(PYTEST_ARGS),,$(MAKE) --no-print-directory test-cluster test-faults)
+
+# Last: they kill the broker and run it on S3 storage, whose traffic slows the emulator's S3 notifications for a while.
+.PHONY: test-faults
+test-faults: up ## fault injection: broker kill -9 under load, producer healing (tests/faults, a few minutes)
+	@$(WITH_ENV) $(PY) -m pytest -p no:cacheprovider tests/faults
 
 # The integration suite again with Redis as a 6-node cluster (3 masters + 3 replicas, infra/redis-cluster.sh).
 CLUSTER_PYTEST_ARGS ?= tests/integration tests/cluster

