@@ -49,7 +49,7 @@ def test_a_closed_producer_is_replaced(stack_env):
 def test_publishes_recover_after_a_broker_kill(stack_env):
     with durable_broker():
         topic = create_test_topic("heal")
-        _publish(topic, "before")
+        _recovery_seconds(topic, "before")  # the producer may first have to get over the switch of brokers
         restart_broker(DURABLE)
         seconds = _recovery_seconds(topic, "after")
         print(f"publishes recovered {seconds:.2f}s after the broker was back")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from support.aws import s3_client
 
 ROOT = Path(__file__).resolve().parents[2]
 PIDFILE = ROOT / ".state" / "run" / "kafka.pid"
@@ -46,11 +49,26 @@ def restart_broker(storage: str | None = None) -> None:
     start_broker(storage)
 
 
+def empty_durable_storage() -> None:
+    """Delete the durable broker's objects (with the broker stopped), so every fault run starts from a fresh log
+    and the emulator does not keep growing."""
+    bucket = DURABLE.removeprefix("s3://").strip("/")
+    s3 = s3_client()
+    with contextlib.suppress(s3.exceptions.NoSuchBucket):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if objects:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+
+
 @contextmanager
 def durable_broker() -> Iterator[None]:
-    """Run the block on the durable (S3-backed) broker, then give back the broker `make up` starts."""
-    restart_broker(DURABLE)
+    """Run the block on a fresh durable (S3-backed) broker, then give back the broker `make up` starts."""
+    kill_broker()
+    empty_durable_storage()
+    start_broker(DURABLE)
     try:
         yield
     finally:
         restart_broker()
+        empty_durable_storage()
