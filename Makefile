@@ -21,8 +21,9 @@ bootstrap: ## install system packages and the Python virtualenvs (idempotent)
 up: bootstrap ## start MariaDB, Redis, Kafka and the AWS emulator; migrate; create topics and bucket
 	@$(STACK) up
 
-down: ## stop the local stack
+down: ## stop the local stack (and the Redis Cluster of the cluster pass)
 	@$(STACK) down
+	@infra/redis-cluster.sh down >/dev/null
 
 status: ## one line per local service
 	@$(STACK) status
@@ -57,8 +58,28 @@ traces: ## show the most recent traces collected locally (TRACE=<id> for one)
 metrics: ## summarise the EMF metrics written to the local logs
 	@$(PY) -m gophertok_local.metrics_report
 
-test: up browser-deps web-vendor ## run unit, integration, fuzz and browser tests against the real local stack
-	@$(WITH_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+test: up browser-deps web-vendor ## run unit, integration, fuzz and browser tests, then the cluster pass and the fault tests
+	@$(WITH_ENV) $(PY) -m pytest $(or $(PYTEST_ARGS),--ignore=tests/faults)
+	@$(if $(PYTEST_ARGS),,$(MAKE) --no-print-directory test-cluster test-faults)
+
+# Last: they kill the broker and run it on S3 storage, whose traffic slows the emulator's S3 notifications for a while.
+.PHONY: test-faults
+test-faults: up ## fault injection: broker kill -9 under load, producer healing (tests/faults, a few minutes)
+	@$(WITH_ENV) $(PY) -m pytest -p no:cacheprovider tests/faults
+
+# The integration suite again with Redis as a 6-node cluster (3 masters + 3 replicas, infra/redis-cluster.sh).
+CLUSTER_PYTEST_ARGS ?= tests/integration tests/cluster
+.PHONY: test-cluster cluster-up cluster-down
+test-cluster: up cluster-up ## run the integration tests against a local Redis Cluster (REDIS_CLUSTER=true)
+	@REDIS_CLUSTER_PORTS="$$(infra/redis-cluster.sh ports)" REDIS_CLUSTER=true REDIS_URL="$$(infra/redis-cluster.sh url)" \
+		REDIS_CLUSTER_NODES="$$(infra/redis-cluster.sh nodes)" \
+		$(WITH_ENV) $(PY) -m pytest -p no:cacheprovider $(CLUSTER_PYTEST_ARGS)
+
+cluster-up: ## start the local Redis Cluster (ports: the six after REDIS_URL's, or REDIS_CLUSTER_PORTS)
+	@infra/redis-cluster.sh up
+
+cluster-down: ## stop the local Redis Cluster
+	@infra/redis-cluster.sh down
 
 unit: bootstrap ## unit tests only (no services)
 	@$(WITH_ENV) $(PY) -m pytest -m "not integration" $(PYTEST_ARGS)

@@ -3,6 +3,8 @@
 The local broker (tansu) keeps topics in memory, so `infra/stack.sh up` runs this on every start. The same
 code (gophertok.adapters.kafka.ensure_topics) is the ``kafka_topics`` ops function the deploy workflow invokes
 inside the VPC; both honour KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM and KAFKA_SECRET_ID.
+It fails when an existing topic has another partition count than configured (e.g. one auto-created with the
+broker's default by a client that came before this script).
 
 Usage: python infra/topics.py            create missing topics (KAFKA_PARTITIONS partitions, default 3;
                                          KAFKA_REPLICATION_FACTOR replicas, default 1)

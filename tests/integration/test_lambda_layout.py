@@ -32,6 +32,7 @@ from gophertok_local.events import http_event, kafka_event, kafka_record, schedu
 from gophertok_local.functions import invoke
 from support.aws import receive_message_like, s3_notification
 from support.clips import clip
+from support.kafka_topics import end_offsets
 from support.polling import unique_name, wait_for
 from support.template import function_folder, functions, load_template
 
@@ -300,7 +301,7 @@ def latest_record(topic: str) -> dict:
     consumer = KafkaConsumer(bootstrap_servers=get_settings().kafka_servers, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        ends = consumer.end_offsets(partitions)
+        ends = end_offsets(partitions)
         partition = max(partitions, key=lambda tp: ends[tp])
         assert ends[partition] > 0, f"{topic} is empty"
         consumer.assign([partition])

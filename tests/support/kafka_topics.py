@@ -42,6 +42,29 @@ def produce(topic: str, values: Iterable[bytes], key: bytes = b"k") -> None:
         producer.close()
 
 
+def end_offsets(partitions: list[TopicPartition], timeout: float = 10.0) -> dict[TopicPartition, int]:
+    """The end (high watermark) of each partition, as the broker's fetch responses report it.
+
+    Not ``KafkaConsumer.end_offsets``: tansu on S3 storage answers ListOffsets(latest) from the batch objects'
+    LastModified times, which have one-second resolution, so it names an older batch when several were written
+    in the same second. Fetch responses carry the right high watermark.
+    """
+    if not partitions:
+        return {}
+    consumer = KafkaConsumer(bootstrap_servers=servers(), enable_auto_commit=False, max_partition_fetch_bytes=1)
+    try:
+        consumer.assign(partitions)
+        for partition, offset in consumer.beginning_offsets(partitions).items():
+            consumer.seek(partition, offset)
+        deadline = time.monotonic() + timeout
+        while any(consumer.highwater(p) is None for p in partitions):
+            assert time.monotonic() < deadline, f"no high watermark for {partitions} within {timeout:.0f}s"
+            consumer.poll(timeout_ms=200, max_records=1)
+        return {p: consumer.highwater(p) for p in partitions}
+    finally:
+        consumer.close()
+
+
 class TopicTail:
     """Reads back a topic's records from its current end (or its beginning) onwards."""
 
@@ -51,8 +74,7 @@ class TopicTail:
         try:
             self.partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
             assert self.partitions, f"topic {topic} does not exist"
-            offsets = consumer.beginning_offsets if from_beginning else consumer.end_offsets
-            self.start = offsets(self.partitions)
+            self.start = consumer.beginning_offsets(self.partitions) if from_beginning else end_offsets(self.partitions)
         finally:
             consumer.close()
 
@@ -63,7 +85,7 @@ class TopicTail:
             consumer.assign(self.partitions)
             for partition in self.partitions:
                 consumer.seek(partition, self.start[partition])
-            ends = consumer.end_offsets(self.partitions)
+            ends = end_offsets(self.partitions)
             found = []
             deadline = time.monotonic() + timeout
             while any(consumer.position(p) < ends[p] for p in self.partitions):

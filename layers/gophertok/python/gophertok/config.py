@@ -100,6 +100,7 @@ class Settings:
     kafka_secret_id: str = ""  # Secrets Manager secret {"username", "password"} for SCRAM
     kafka_topic_partitions: int = 3  # for topics created by infra/topics.py / the kafka_topics function
     kafka_replication_factor: int = 1
+    redis_cluster_nodes: str = ""  # host:port,host:port seed nodes of a cluster (else REDIS_URL's host list)
 
     @property
     def kafka_servers(self) -> list[str]:
@@ -157,6 +158,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "kafka_secret_id": get("KAFKA_SECRET_ID", ""),
         "kafka_topic_partitions": number("KAFKA_PARTITIONS", "3"),
         "kafka_replication_factor": number("KAFKA_REPLICATION_FACTOR", "1"),
+        "redis_cluster_nodes": get("REDIS_CLUSTER_NODES", ""),
     }
     values["rate_limits"] = {
         action: _rate(f"RATE_LIMIT_{action.upper()}", env.get(f"RATE_LIMIT_{action.upper()}", ""), default)

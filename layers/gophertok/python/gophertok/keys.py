@@ -8,7 +8,7 @@ MySQL at any time):
 - Sorted sets that may legitimately be empty hold the SENTINEL member with score 0; readers skip it.
 - Counters live in one hash per user and per video (fields listed below) and change by HINCRBY, only
   while the hash exists (one script checks and changes), so an increment never makes a partial hash.
-- Every key expires: CACHE_TTL_SECONDS after its last rebuild or write (writers refresh it as they check
+- Every key but ID_WORKER_LEASES expires: CACHE_TTL_SECONDS after its last rebuild or write (writers refresh it as they check
   that the key is loaded), or sooner for the short-lived ones. Redis therefore runs under a memory cap
   with ``volatile-lru`` (ElastiCache's default) or ``allkeys-lru``: an evicted key is rebuilt on its
   next read.
@@ -20,7 +20,10 @@ PREFIX = "gt:"
 SENTINEL = "_"
 PROFILE_TTL_SECONDS = 24 * 3600
 CACHE_TTL_SECONDS = 7 * 24 * 3600
-ID_WORKER_COUNTER = f"{PREFIX}ids:worker"
+# HASH worker id -> "<lease token>:<expiry ms>": the snowflake worker ids leased by live containers (gophertok/ids.py).
+# The one key without an expiry, so that volatile-lru never evicts it: a lost hash would let a new container
+# lease a worker id a live one still uses. (Leases expire inside it; under allkeys-lru it could still go.)
+ID_WORKER_LEASES = f"{PREFIX}ids:workers"
 
 USER_STAT_FIELDS = ("follow_count", "follower_count", "work_count", "favorite_count", "total_favorited")
 VIDEO_STAT_FIELDS = ("favorite_count", "comment_count")
@@ -95,6 +98,12 @@ def user_likes_clock(user_id: int) -> str:
     can change both atomically.
     """
     return "{" + user_likes(user_id) + "}:clock"
+
+
+def user_following_clock(user_id: int) -> str:
+    """STRING: the last follow/unfollow version issued for ``user_id`` (see services/relations.py); hash-tagged
+    with the user_following key so one Lua script changes both on a cluster."""
+    return "{" + user_following(user_id) + "}:clock"
 
 
 def video_comments(video_id: int) -> str:

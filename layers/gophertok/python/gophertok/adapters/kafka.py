@@ -1,27 +1,36 @@
 """Kafka producer (kafka-python), created on first use and reused across invocations.
 
 ``publish`` waits for the broker's acknowledgement so a request only succeeds once its event is
-durable; the trace header travels in the record headers so consumers join the same trace.
+durable; the trace header travels in the record headers so consumers join the same trace. The producer
+sends at once (``linger_ms=0``): a request sends one record and waits for it, so lingering only adds latency.
+
+kafka-python is imported on first use, not with this module: the functions that only read (the feed, the
+lists) never publish and so never pay for importing it at cold start.
+
+A producer that failed (closed, failed fatally, e.g. an idempotent producer whose producer id a restarted broker
+refused: "InitProducerIdResponse: UnknownError", or timing out) is dropped and rebuilt, so requests succeed again
+as soon as the broker is back, without restarting the process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
-
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata, TopicPartition
+from typing import TYPE_CHECKING, Any
 
 from gophertok import tracing
 from gophertok.config import Settings, get_settings
 from gophertok.errors import Unavailable
 from gophertok.events import Event
 
+if TYPE_CHECKING:
+    from kafka import KafkaAdminClient, KafkaProducer
+
 _producer: KafkaProducer | None = None
 _lock = threading.Lock()
+RawRecord = tuple[bytes | None, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -51,21 +60,46 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
+    from kafka import KafkaProducer
+
     timeout_ms = int(settings.kafka_timeout * 1000)
     return KafkaProducer(
         **client_options(settings),
         acks="all",
         retries=3,
-        linger_ms=2,
+        linger_ms=0,
         request_timeout_ms=timeout_ms,
         max_block_ms=timeout_ms,
         bootstrap_timeout_ms=timeout_ms,  # otherwise an unreachable broker blocks ~30 s per request
     )
 
 
-def get_producer() -> KafkaProducer:
+def is_broken(producer: KafkaProducer) -> bool:
+    """True when ``producer`` will fail every send from now on (it was closed, or its idempotence state hit a
+    fatal error, which kafka-python never leaves)."""
+    if getattr(producer, "_closed", False):
+        return True
+    transactions = getattr(producer, "_transaction_manager", None)
+    return bool(transactions is not None and transactions.has_error())
+
+
+def discard_producer(producer: KafkaProducer) -> None:
+    """Forget ``producer`` if it is still the shared one, and close it without waiting for its buffers."""
     global _producer
     with _lock:
+        if _producer is producer:
+            _producer = None
+    with contextlib.suppress(Exception):  # a broken producer may fail to close; nothing uses it any more
+        producer.close(timeout=0)
+
+
+def get_producer() -> KafkaProducer:
+    from kafka.errors import KafkaError
+
+    global _producer
+    with _lock:
+        if _producer is not None and is_broken(_producer):
+            _producer = None
         if _producer is None:
             try:
                 _producer = make_producer(get_settings())
@@ -84,51 +118,69 @@ def _headers(event: Event) -> list[tuple[str, bytes]]:
 
 def publish(topic: str, events: Iterable[tuple[str, Event]]) -> int:
     """Send (key, event) pairs to ``topic`` and wait until all are acknowledged."""
-    batch = list(events)
-    if not batch:
-        return 0
-    producer = get_producer()
-    timeout = get_settings().kafka_timeout
-    with tracing.subsegment("kafka", topic=topic, records=len(batch)):
-        try:
-            futures = [
-                producer.send(topic, key=key.encode(), value=event.to_json(), headers=_headers(event))
-                for key, event in batch
-            ]
-            for future in futures:
-                future.get(timeout=timeout)
-        except KafkaError as exc:
-            raise Unavailable("the event broker is unavailable, please retry") from exc
-    return len(batch)
+    return publish_records(topic, [(key.encode(), event.to_json(), _headers(event)) for key, event in events])
 
 
 def publish_one(topic: str, key: str, event: Event) -> None:
     publish(topic, [(key, event)])
 
 
-RawRecord = tuple[bytes | None, bytes, list[tuple[str, bytes]]]  # key, value, headers
-
-
 def publish_records(topic: str, records: Iterable[RawRecord]) -> int:
-    """Send records as they are (dead letters keep their original bytes) and wait until all are acknowledged."""
+    """Send records as they are (dead letters keep their original bytes) and wait until all are acknowledged.
+
+    Unavailable when the broker does not acknowledge them."""
+    from kafka.errors import KafkaError
+
     batch = list(records)
     if not batch:
         return 0
-    producer = get_producer()
-    timeout = get_settings().kafka_timeout
     with tracing.subsegment("kafka", topic=topic, records=len(batch)):
         try:
-            futures = [producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in batch]
-            for future in futures:
-                future.get(timeout=timeout)
+            _send_with_fresh_producer_once(topic, batch)
         except KafkaError as exc:
             raise Unavailable("the event broker is unavailable, please retry") from exc
     return len(batch)
 
 
+def _send_with_fresh_producer_once(topic: str, batch: list[RawRecord]) -> None:
+    """Send with the shared producer. Any failure but a record too large drops it, since kafka-python can leave
+    a producer stuck (fatally failed, or timing out forever after a broker restart that forgot its producer id),
+    and the next request builds a new one. A failure that was not a timeout is retried at once with a new
+    producer; the records may then be sent twice, which the consumers absorb (events carry ids and versions)."""
+    from kafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError
+
+    producer = get_producer()
+    try:
+        _send_all(producer, topic, batch)
+        return
+    except MessageSizeTooLargeError:
+        raise  # the record's own fault: the producer is fine and a new one would fail the same way
+    except KafkaError as exc:
+        discard_producer(producer)
+        if isinstance(exc, KafkaTimeoutError):
+            raise
+    producer = get_producer()
+    try:
+        _send_all(producer, topic, batch)
+    except KafkaError:
+        discard_producer(producer)
+        raise
+
+
+def _send_all(producer: KafkaProducer, topic: str, batch: list[RawRecord]) -> None:
+    timeout = get_settings().kafka_timeout
+    futures = [producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in batch]
+    for future in futures:
+        future.get(timeout=timeout)
+
+
 def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], limit: int, timeout: float = 60) -> int:
     """Read what ``topic`` holds now, from consumer group ``group``'s committed offsets on (earliest without),
     ``limit`` records at most; ``handle`` gets each polled batch, whose offsets are committed once it returned."""
+    from kafka import KafkaConsumer
+    from kafka.errors import KafkaError
+    from kafka.structs import OffsetAndMetadata, TopicPartition
+
     settings = get_settings()
     try:
         consumer = KafkaConsumer(
@@ -170,7 +222,14 @@ TOPIC_ALREADY_EXISTS = 36
 
 
 def ensure_topics(names: list[str], partitions: int, replication_factor: int, timeout_ms: int = 10_000) -> list[str]:
-    """Create the topics in ``names`` that do not exist yet; returns the names created (idempotent)."""
+    """Create the topics in ``names`` that do not exist yet; returns the names created (idempotent).
+
+    RuntimeError when a topic cannot be created or exists with another partition count (e.g. auto-created with
+    the broker's default by a client that came first): keys would then map to other partitions than expected.
+    """
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
     settings = get_settings()
     try:
         admin = KafkaAdminClient(
@@ -184,14 +243,24 @@ def ensure_topics(names: list[str], partitions: int, replication_factor: int, ti
     try:
         existing = set(admin.list_topics())
         missing = [name for name in names if name not in existing]
-        if not missing:
-            return []
-        spec = {name: {"num_partitions": partitions, "replication_factor": replication_factor} for name in missing}
-        result = admin.create_topics(spec, timeout_ms=timeout_ms, raise_errors=False)
+        if missing:
+            spec = {name: {"num_partitions": partitions, "replication_factor": replication_factor} for name in missing}
+            _raise_for_failed(admin.create_topics(spec, timeout_ms=timeout_ms, raise_errors=False))
+        mismatches = partition_mismatches(admin, names, partitions)
     except KafkaError as exc:
         raise Unavailable("the event broker is unavailable, please retry") from exc
     finally:
         admin.close()
+    if mismatches:
+        raise RuntimeError(
+            "partition counts differ from KAFKA_PARTITIONS (a client created them first?): "
+            + "; ".join(mismatches)
+            + ". Delete those topics (or `make clean-state`) and run `make up` again."
+        )
+    return missing
+
+
+def _raise_for_failed(result: dict[str, Any]) -> None:
     failed = [
         f"{topic['name']} (error {topic['error_code']}: {topic.get('error_message') or ''})"
         for topic in result["topics"]
@@ -199,11 +268,22 @@ def ensure_topics(names: list[str], partitions: int, replication_factor: int, ti
     ]
     if failed:
         raise RuntimeError("could not create " + ", ".join(failed))
-    return missing
+
+
+def partition_mismatches(admin: KafkaAdminClient, names: list[str], partitions: int) -> list[str]:
+    """One line per topic of ``names`` whose partition count is not ``partitions``."""
+    return [
+        f"{topic['name']} has {len(topic['partitions'])} partitions, expected {partitions}"
+        for topic in admin.describe_topics(names)
+        if len(topic["partitions"]) != partitions
+    ]
 
 
 def broker_answers(timeout_ms: int) -> bool:
     """True when the broker answers a metadata request within ``timeout_ms``."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
     try:
         admin = KafkaAdminClient(
             **client_options(get_settings()), request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms

@@ -2,15 +2,23 @@
 
 Keys that must be read or written together in one pipeline share a ``{hash tag}`` so the pipeline
 stays on one slot in cluster mode.
+
+On a cluster: several seed nodes (REDIS_CLUSTER_NODES, or a comma list of hosts in REDIS_URL) so a cold start
+works while one node is down; a small retry budget (a failover is a 503 the client retries, not a request held
+for seconds in client-side retries); cluster errors count as Redis being unavailable; commands and pipelines are
+traced like the standalone client's.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import unquote, urlparse
 
 import redis
+import redis.backoff
 import redis.client
 import redis.cluster
+import redis.retry
 
 from gophertok import tracing
 from gophertok.config import Settings, get_settings
@@ -35,6 +43,60 @@ class TracedRedis(redis.Redis):
         return _TracedPipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
 
+def _traced_cluster_pipeline(pipe: redis.cluster.ClusterPipeline) -> redis.cluster.ClusterPipeline:
+    send = pipe.execute
+
+    def execute(raise_on_error: bool = True) -> list[Any]:
+        with tracing.subsegment("redis", kind="pipeline", commands=len(pipe.command_stack)):
+            return send(raise_on_error)
+
+    pipe.execute = execute  # type: ignore[method-assign]
+    return pipe
+
+
+class TracedRedisCluster(redis.cluster.RedisCluster):
+    """RedisCluster whose commands and pipelines appear as X-Ray subsegments, like TracedRedis."""
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        with tracing.subsegment("redis", kind=str(args[0]) if args else "?", keys=max(0, len(args) - 1)):
+            return super().execute_command(*args, **kwargs)  # type: ignore[no-untyped-call]  # untyped in redis-py
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> redis.cluster.ClusterPipeline:
+        return _traced_cluster_pipeline(
+            super().pipeline(transaction=transaction, shard_hint=shard_hint)  # type: ignore[no-untyped-call]
+        )
+
+
+# A failover makes the cluster answer CLUSTERDOWN/TRYAGAIN/MOVED for seconds: retry briefly, then answer 503.
+CLUSTER_RETRIES = 2
+
+
+def seed_nodes(settings: Settings) -> list[tuple[str, int]]:
+    """The cluster's seed nodes: REDIS_CLUSTER_NODES, else every host:port of REDIS_URL (comma-separated)."""
+    listed = settings.redis_cluster_nodes or urlparse(settings.redis_url).netloc.rpartition("@")[2]
+    nodes = []
+    for entry in listed.split(","):
+        host, _, port = entry.strip().rpartition(":")
+        if host or port:
+            nodes.append((host or "127.0.0.1", int(port or 6379)))
+    return nodes
+
+
+def make_cluster_client(settings: Settings, **options: Any) -> TracedRedisCluster:
+    url = urlparse(settings.redis_url.split(",")[0])
+    return TracedRedisCluster(
+        startup_nodes=[
+            redis.cluster.ClusterNode(host, port)  # type: ignore[no-untyped-call]  # untyped in redis-py
+            for host, port in seed_nodes(settings)
+        ],
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password else None,
+        ssl=url.scheme == "rediss",
+        retry=redis.retry.Retry(redis.backoff.ExponentialBackoff(cap=0.2, base=0.05), CLUSTER_RETRIES),
+        **options,
+    )
+
+
 def make_client(settings: Settings) -> redis.Redis | redis.cluster.RedisCluster:
     options = {
         "socket_timeout": settings.redis_timeout,
@@ -43,7 +105,7 @@ def make_client(settings: Settings) -> redis.Redis | redis.cluster.RedisCluster:
         "health_check_interval": 30,
     }
     if settings.redis_cluster:
-        return redis.cluster.RedisCluster.from_url(settings.redis_url, **options)
+        return make_cluster_client(settings, **options)
     return TracedRedis.from_url(settings.redis_url, **options)
 
 
@@ -64,7 +126,18 @@ def set_redis(client: redis.Redis | redis.cluster.RedisCluster | None) -> None:
 # What a caller's batch is, standalone or cluster: helpers that take ``pipe`` queue their commands into it.
 Pipeline = redis.client.Pipeline | redis.cluster.ClusterPipeline
 
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Errors that mean "Redis is unavailable right now" (answered 503): lost connections and, on a cluster, a
+# failover in progress (CLUSTERDOWN, MASTERDOWN, TRYAGAIN, endless MOVED/ASK, a write to a demoted master, slots
+# not covered, no node reachable).
+REDIS_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.AskError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.RedisClusterException,
+)
 
 
 def mget(client: redis.Redis | redis.cluster.RedisCluster, keys: list[str]) -> list[str | None]:

@@ -10,7 +10,6 @@ The consumer persists ``comment.added`` with an insert that keeps an existing ro
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.moderation import mask, refuse_control_characters
 from gophertok.registry import Topics
-from gophertok.services import read_model, users, videos
+from gophertok.services import id_collisions, read_model, users, videos
 
 ADD, DELETE = 1, 2
 COMMENT_ADDED = "comment.added"
@@ -185,9 +184,10 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
     if row.user_id != user_id:
         raise Forbidden("only the author of a comment can delete it")
     key = ensure_video_comments(video_id)
-    if not get_redis().zrem(key, str(comment_id)):
+    deleted_at = _remove_at_redis_time(key, comment_id)
+    if deleted_at is None:
         raise NotFound("comment not found")  # a concurrent delete won
-    deleted = replace(row, deleted_at=int(time.time() * 1000))
+    deleted = replace(row, deleted_at=deleted_at)
     pipe = get_redis().pipeline(transaction=False)
     _cache_rows([deleted], pipe)
     pipe.execute()
@@ -198,6 +198,22 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
         _show(row, key)
         read_model.adjust_video_stats([(video_id, "comment_count", 1)])
         raise
+
+
+# KEYS[1] the video's comments ZSET; ARGV[1] comment id. Returns the Redis TIME in ms when it removed the
+# comment, nil when it was not there.
+_REMOVE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
+local now = redis.call('TIME')
+return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+"""
+
+
+def _remove_at_redis_time(key: str, comment_id: int) -> int | None:
+    """Withdraw the comment and stamp the deletion with the one Redis clock (not this container's)."""
+    redis = get_redis()
+    removed_at = redis.register_script(_REMOVE)(keys=[key], args=[comment_id], client=redis)
+    return None if removed_at is None else int(removed_at)
 
 
 def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
@@ -244,7 +260,8 @@ def persist_comment_events(events: Iterable[Event]) -> int:
     """Write ``comment.added`` / ``comment.deleted`` events to ``comments``; returns the rows written.
 
     Idempotent and order-free: an add never overwrites a row, a delete keeps the first tombstone and
-    inserts the row already deleted when its add is still to come. Malformed events raise.
+    inserts the row already deleted when its add is still to come. Malformed events raise, and so does an id
+    that holds a different comment (IdCollision, once the others are stored).
     """
     added: dict[int, CommentRow] = {}
     deleted: dict[int, CommentRow] = {}
@@ -257,12 +274,20 @@ def persist_comment_events(events: Iterable[Event]) -> int:
             if row.deleted_at is None:
                 raise ValueError(f"comment.deleted event {event.id} has no deleted_at")
             deleted[row.id] = row
+    identity = [(r.id, r.video_id, r.user_id, r.content, r.created_at) for r in {**added, **deleted}.values()]
+    _, clashes = id_collisions.split_collisions("comments", ("video_id", "user_id", "content", "created_at"), identity)
     database = get_database()
     database.execute_many(
-        _INSERT_ADDED, [(r.id, r.video_id, r.user_id, r.content, r.created_at) for _, r in sorted(added.items())]
+        _INSERT_ADDED,
+        [(r.id, r.video_id, r.user_id, r.content, r.created_at) for i, r in sorted(added.items()) if i not in clashes],
     )
     database.execute_many(
         _INSERT_DELETED,
-        [(r.id, r.video_id, r.user_id, r.content, r.created_at, r.deleted_at) for _, r in sorted(deleted.items())],
+        [
+            (r.id, r.video_id, r.user_id, r.content, r.created_at, r.deleted_at)
+            for i, r in sorted(deleted.items())
+            if i not in clashes
+        ],
     )
+    id_collisions.raise_for("comments", clashes)
     return len(added) + len(deleted)

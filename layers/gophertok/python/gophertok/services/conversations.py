@@ -1,10 +1,10 @@
 """The chat read model: one Redis ZSET per conversation, holding its newest messages.
 
-Members are the message JSON without its time; the score is ``create_time`` in ms. Appending
-allocates a ``create_time`` strictly greater than the newest one of that conversation, atomically in
-Redis, so no two messages of a conversation share a millisecond: score order is send order, and a
-poll for "newer than t" can neither skip nor repeat a message. The newest member is the pair's last
-message, which the friend list shows.
+Members are the message JSON without its time; the score is ``create_time`` in ms. Appending allocates a
+``create_time`` from the Redis clock (one clock for every instance, not the container's), strictly greater than
+the newest one of that conversation, atomically in Redis, so no two messages of a conversation share a
+millisecond: score order is send order, and a poll for "newer than t" can neither skip nor repeat a message.
+The newest member is the pair's last message, which the friend list shows.
 
 A conversation is loaded from MySQL with only its newest messages: the SENTINEL's score is the *floor*,
 and the ZSET holds every message created at or after it (0: the whole conversation). Older messages are
@@ -15,7 +15,6 @@ with 200 does.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,15 +26,16 @@ from gophertok.services import read_model
 
 Pair = tuple[int, int]
 
-# KEYS[1] conversation; ARGV[1] now ms; ARGV[2] member; ARGV[3] TTL. Returns the create_time, or nil
-# when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
+# KEYS[1] conversation; ARGV[1] member; ARGV[2] TTL. Returns the create_time (Redis TIME in ms, after the newest),
+# or nil when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
 _APPEND = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local at = tonumber(ARGV[1])
+local now = redis.call('TIME')
+local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
-redis.call('ZADD', KEYS[1], at, ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[1], at, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 return at
 """
 
@@ -90,9 +90,7 @@ def append(from_user_id: int, to_user_id: int, message_id: int, content: str) ->
     redis = get_redis()
     script = redis.register_script(_APPEND)
     for _ in range(3):
-        created = script(
-            keys=[key], args=[int(time.time() * 1000), draft.member(), keys.CACHE_TTL_SECONDS], client=redis
-        )
+        created = script(keys=[key], args=[draft.member(), keys.CACHE_TTL_SECONDS], client=redis)
         if created is not None:
             return Message(message_id, from_user_id, to_user_id, content, int(created))
         ensure([draft.pair], depth=1)

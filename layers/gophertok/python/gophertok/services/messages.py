@@ -16,7 +16,7 @@ from gophertok.errors import InvalidInput, Unavailable
 from gophertok.events import Event
 from gophertok.moderation import refuse_control_characters
 from gophertok.registry import Topics
-from gophertok.services import conversations
+from gophertok.services import conversations, id_collisions
 from gophertok.services.conversations import Message
 from gophertok.services.social_targets import require_existing_user, require_other_user
 
@@ -115,7 +115,8 @@ def _by_id(message: Message) -> int:
 def persist_messages(events: Iterable[Event]) -> int:
     """Insert the messages of ``message.sent`` events into MySQL; returns how many events were applied.
 
-    Idempotent: a message id already stored is left as it is, so any replay changes nothing.
+    Idempotent: a message id already stored is left as it is, so any replay changes nothing; an id that holds a
+    different message raises IdCollision once the others are stored.
     """
     messages = {}
     for event in events:
@@ -131,11 +132,18 @@ def persist_messages(events: Iterable[Event]) -> int:
             messages[message.id] = message
     if not messages:
         return 0
+    candidates = [
+        (m.id, m.from_user_id, m.to_user_id, m.content, m.create_time) for m in sorted(messages.values(), key=_by_id)
+    ]
+    rows, clashes = id_collisions.split_collisions(
+        "messages", ("from_user_id", "to_user_id", "content", "created_at"), candidates
+    )
     get_database().execute_many(
         "INSERT INTO messages (id, from_user_id, to_user_id, content, created_at) VALUES (%s, %s, %s, %s, %s) "
         "ON DUPLICATE KEY UPDATE id = id",
-        [(m.id, m.from_user_id, m.to_user_id, m.content, m.create_time) for m in sorted(messages.values(), key=_by_id)],
+        rows,
     )
-    conversations.add_if_loaded(messages.values())
-    log.info("messages persisted", extra={"messages": len(messages)})
+    conversations.add_if_loaded(m for m in messages.values() if m.id not in clashes)
+    log.info("messages persisted", extra={"messages": len(rows)})
+    id_collisions.raise_for("messages", clashes)
     return len(messages)

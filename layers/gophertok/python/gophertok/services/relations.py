@@ -3,15 +3,16 @@
 The action changes the read model synchronously: the follower's ``following`` ZSET decides, with
 the return value of ZADD NX / ZREM, whether the state really changed; only then do the followee's
 ``followers`` ZSET and both users' counters move and a ``relation.changed`` event is published.
-Each event carries a version (a time-ordered id); the consumer keeps, per pair, the state of the
-highest version, so out-of-order or repeated events converge to the same row.
+Each event carries a version issued by the Redis clock inside the script that changes the follower's side (not
+the container's clock, which differs between instances); the consumer keeps, per pair, the state of the highest
+version, so out-of-order or repeated events converge to the same row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gophertok import ids, logs, metrics, ratelimit
+from gophertok import ids, keys, logs, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -25,6 +26,29 @@ FOLLOW, UNFOLLOW = 1, 2
 RELATION_CHANGED = "relation.changed"
 
 log = logs.get_logger("gophertok.relations")
+
+# KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow.
+# Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower.
+_CHANGE_FOLLOWING = """
+local now = redis.call('TIME')
+local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+if at_us <= last then
+  at_us = last + 1
+end
+local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local changed
+if ARGV[2] == '1' then
+  changed = redis.call('ZADD', KEYS[1], 'NX', math.floor(at_us / 1000), ARGV[1])
+else
+  changed = redis.call('ZREM', KEYS[1], ARGV[1])
+end
+if changed == 0 then
+  return {0, '0', false}
+end
+redis.call('SET', KEYS[2], string.format('%.0f', at_us))
+return {1, string.format('%.0f', at_us), previous}
+"""
 
 # Later versions win; ``version`` is assigned last because MySQL evaluates the assignments in order.
 _UPSERT = """
@@ -54,15 +78,12 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     """Make ``follower_id`` follow (or not) ``followee_id`` in the read model and announce it."""
     following_key = read_model.ensure_following(follower_id)
     followers_key = read_model.ensure_followers(followee_id)
-    version = ids.next_id()
-    followed_at = ids.timestamp_ms(version)
-    if following:
-        changed = _add_edge(following_key, followers_key, follower_id, followee_id, followed_at)
-    else:
-        previous = _remove_edge(following_key, followers_key, follower_id, followee_id)
-        changed = previous is not None
-    if not changed:
+    change = _change_following(following_key, follower_id, followee_id, following)
+    if change is None:
         return False
+    version, previous = change
+    followed_at = ids.timestamp_ms(version)
+    _mirror(followers_key, following_key, follower_id, followee_id, add_score=followed_at if following else None)
     delta = 1 if following else -1
     read_model.adjust_user_stats([(follower_id, "follow_count", delta), (followee_id, "follower_count", delta)])
     event = Event(
@@ -87,6 +108,21 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     friends.on_follow_changed(follower_id, followee_id, following, followed_at)
     metrics.count("Follows" if following else "Unfollows")
     return True
+
+
+def _change_following(
+    following_key: str, follower_id: int, followee_id: int, following: bool
+) -> tuple[int, float | None] | None:
+    """Change the follower's side and issue the version in one script; None when nothing changed, else
+    (version, the edge's previous followed_at)."""
+    redis = get_redis()
+    script = redis.register_script(_CHANGE_FOLLOWING)
+    changed, at_us, previous = script(
+        keys=[following_key, keys.user_following_clock(follower_id)], args=[followee_id, "1" if following else "0"]
+    )
+    if not int(changed):
+        return None
+    return ids.version_from_redis_time(int(at_us)), None if previous is None else float(previous)
 
 
 def _add_edge(following_key: str, followers_key: str, follower_id: int, followee_id: int, at: float) -> bool:

@@ -13,12 +13,13 @@ from gophertok import logs
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
 from gophertok.events import Event
-from gophertok.services import video_index
+from gophertok.services import id_collisions, video_index
 from gophertok.services.publishing import VIDEO_PUBLISHED, Published
 from gophertok.services.videos import VideoRow, cache_rows
 
 log = logs.get_logger("gophertok.video_persistence")
 
+_COLUMNS = ("author_id", "title", "play_key", "cover_key", "content_sha256", "created_at")
 _INSERT = (
     "INSERT INTO videos (id, author_id, title, play_key, cover_key, content_sha256, created_at) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id"
@@ -54,26 +55,19 @@ def persist_published_videos(events: Iterable[Event]) -> int:
 
 
 def persist(videos: list[Published]) -> None:
-    """Write the rows (existing ids are left alone), then put them back into the Redis read model."""
-    get_database().execute_many(
-        _INSERT,
-        [
-            (
-                p.row.id,
-                p.row.author_id,
-                p.row.title,
-                p.row.play_key,
-                p.row.cover_key,
-                p.content_sha256,
-                p.row.created_at,
-            )
-            for p in videos
-        ],
-    )
-    rows: list[VideoRow] = [p.row for p in videos]
+    """Write the rows (existing ids are left alone), then put them back into the Redis read model; an id that
+    holds a different video raises IdCollision once the others are stored."""
+    candidates = [
+        (p.row.id, p.row.author_id, p.row.title, p.row.play_key, p.row.cover_key, p.content_sha256, p.row.created_at)
+        for p in videos
+    ]
+    values, clashes = id_collisions.split_collisions("videos", _COLUMNS, candidates)
+    get_database().execute_many(_INSERT, values)
+    rows: list[VideoRow] = [p.row for p in videos if p.row.id not in clashes]
     video_index.ensure_indexes({row.author_id for row in rows})
     pipe = get_redis().pipeline(transaction=False)
     cache_rows(rows, pipe)
     video_index.add_videos([(row.id, row.author_id, row.created_at) for row in rows], pipe)
     pipe.execute()
     video_index.trim_feed()
+    id_collisions.raise_for("videos", clashes)

@@ -1,0 +1,147 @@
+"""Acknowledged writes survive a broker kill: 8 writers drive follows, likes, comments and messages through the
+local API (with its consumers) while the broker is killed (-9) and started again. Every acknowledged comment and
+message must then be in its topic (nothing the broker acknowledged is lost, and publishing recovers), and MySQL must
+hold every acknowledged comment and message exactly once and the last acknowledged follow/like state of every pair.
+The scenario runs once for the module."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from gophertok.events import Event
+from gophertok.registry import Topics
+from support.broker import DURABLE, durable_broker, restart_broker
+from support.douyin import DouyinClient
+from support.interactions import make_video
+from support.kafka_topics import topic_records
+from support.local_api import running_api
+from support.polling import wait_for
+
+from .harness import Ledger, Writer, recovery_seconds
+
+pytestmark = pytest.mark.integration
+
+WRITERS = 8
+OPS_PER_WRITER = 40
+
+
+def _mysql_state(database, users, video_id):
+    ids = [u.user_id for u in users]
+    marks = ", ".join(["%s"] * len(ids))
+    comments = [r["content"] for r in database.query("SELECT content FROM comments WHERE video_id = %s", (video_id,))]
+    messages = [
+        r["content"] for r in database.query(f"SELECT content FROM messages WHERE from_user_id IN ({marks})", ids)
+    ]
+    follows = {
+        (r["follower_id"], r["followee_id"]): bool(r["following"])
+        for r in database.query(
+            f"SELECT follower_id, followee_id, following FROM follows WHERE follower_id IN ({marks})", ids
+        )
+    }
+    likes = {
+        (r["user_id"], r["video_id"]): bool(r["liked"])
+        for r in database.query("SELECT user_id, video_id, liked FROM favorites WHERE video_id = %s", (video_id,))
+    }
+    return comments, messages, follows, likes
+
+
+def _differences(ledger: Ledger, state) -> dict[str, int]:
+    comments, messages, follows, likes = state
+    settled_follows = {p: s for p, s in ledger.follows.items() if ("follow", *p) not in ledger.uncertain}
+    settled_likes = {p: s for p, s in ledger.likes.items() if ("like", *p) not in ledger.uncertain}
+    return {
+        "lost comments": len(ledger.comments - set(comments)),
+        "duplicated comments": len(comments) - len(set(comments)),
+        "lost messages": len(ledger.messages - set(messages)),
+        "duplicated messages": len(messages) - len(set(messages)),
+        "wrong follows": sum(follows.get(p, False) != s for p, s in settled_follows.items()),
+        "wrong likes": sum(likes.get(p, False) != s for p, s in settled_likes.items()),
+    }
+
+
+@dataclass
+class Outcome:
+    ledger: Ledger
+    differences: dict[str, int]
+    lost: list[str]
+    recovery: float | None
+    not_in_topics: list[str]  # acknowledged, yet not in the durable broker's log
+
+
+@pytest.fixture(scope="module")
+def broker_kill(stack_env) -> Outcome:
+    from gophertok.adapters.mysql import Database
+
+    database = Database()
+    with durable_broker(), running_api() as url:
+        client = DouyinClient(url)
+        users = [client.register() for _ in range(WRITERS)]
+        video_id = make_video(database, users[0].user_id)
+        ledger = Ledger()
+        writers = [
+            Writer(url, users[i], users[(i + 1) % WRITERS], video_id, OPS_PER_WRITER, ledger) for i in range(WRITERS)
+        ]
+        for writer in writers:
+            writer.start()
+        wait_for(lambda: ledger.sent >= WRITERS * OPS_PER_WRITER // 4, timeout=120, what="a quarter of the writes")
+        restart_broker(DURABLE)
+        broker_back = time.monotonic()
+        for writer in writers:
+            writer.join(timeout=300)
+        assert not any(w.is_alive() for w in writers), "writers did not finish within 300 s"
+
+        def converged():
+            return not any(_differences(ledger, _mysql_state(database, users, video_id)).values())
+
+        with contextlib.suppress(AssertionError):  # reported by the test below, with the figures
+            wait_for(converged, timeout=60, interval=1, what="MySQL to hold every acknowledged write")
+        state = _mysql_state(database, users, video_id)
+        comments = _texts(Topics.COMMENT_EVENTS, "comment.added", "content", ledger.comments)
+        messages = _texts(Topics.MESSAGE_EVENTS, "message.sent", "content", ledger.messages)
+        outcome = Outcome(
+            ledger,
+            _differences(ledger, state),
+            sorted((ledger.comments - set(state[0])) | (ledger.messages - set(state[1]))),
+            recovery_seconds(ledger, broker_back),
+            sorted((ledger.comments - set(comments)) | (ledger.messages - set(messages))),
+        )
+    database.close()
+    print(
+        f"\nbroker kill -9: acked {ledger.acked}/{ledger.sent}, answers {dict(ledger.answers)}, "
+        f"first ack {outcome.recovery}s after the broker was back, not in the topics: "
+        f"{len(outcome.not_in_topics)}, in MySQL: {outcome.differences}"
+    )
+    return outcome
+
+
+def _texts(topic: str, event_type: str, field: str, wanted: set[str]) -> list[str]:
+    records = topic_records(topic, lambda e: e.type == event_type and e.data.get(field) in wanted, timeout=60)
+    return [Event.from_json(base64.b64decode(r["value"])).data[field] for r in records]
+
+
+@pytest.mark.xfail(
+    reason="tansu on S3 can acknowledge a batch before its object is written: a kill -9 in that window leaves a hole "
+    "in the partition (measured 0-6 of ~160 acknowledged comments and messages per run)",
+    strict=False,
+)
+def test_every_acknowledged_write_is_in_its_topic_after_a_broker_kill(broker_kill):
+    assert broker_kill.ledger.acked > 0 and broker_kill.recovery is not None, "nothing acknowledged after the kill"
+    assert broker_kill.not_in_topics == []
+
+
+def test_writes_are_acknowledged_again_at_once_after_a_broker_kill(broker_kill):
+    assert broker_kill.recovery is not None and broker_kill.recovery < 10, broker_kill.recovery
+
+
+@pytest.mark.xfail(
+    reason="needs Kafka runners that survive a broker restart (issue 13, local-runtime's kafka_runner rewrite): "
+    "the current runner stops consuming when the broker goes away",
+    strict=False,
+)
+def test_mysql_holds_every_acknowledged_write_after_a_broker_kill(broker_kill):
+    assert broker_kill.differences == dict.fromkeys(broker_kill.differences, 0), broker_kill.lost[:5]
