@@ -8,9 +8,9 @@ MySQL at any time):
 - Sorted sets that may legitimately be empty hold the SENTINEL member with score 0; readers skip it.
 - Counters live in one hash per user and per video (fields listed below) and change by HINCRBY, only
   while the hash exists (one script checks and changes), so an increment never makes a partial hash.
-- Every key but ID_WORKER_LEASES expires: CACHE_TTL_SECONDS after its last rebuild or write (writers refresh it as they check
-  that the key is loaded), or sooner for the short-lived ones. Redis therefore runs under a memory cap
-  with ``volatile-lru`` (ElastiCache's default) or ``allkeys-lru``: an evicted key is rebuilt on its
+- Every key but ID_WORKER_LEASES expires: CACHE_TTL_SECONDS after its last rebuild or write (writers
+  refresh it as they check that the key is loaded), or sooner for the short-lived ones. Redis therefore
+  runs under a memory cap with ``volatile-lru`` (ElastiCache's default): an evicted key is rebuilt on its
   next read.
 """
 
