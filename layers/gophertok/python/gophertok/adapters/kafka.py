@@ -109,11 +109,20 @@ def get_producer() -> KafkaProducer:
 
 
 def _headers(event: Event) -> list[tuple[str, bytes]]:
-    headers = [("event_type", event.type.encode()), ("event_id", event.id.encode())]
+    return [("event_type", event.type.encode()), ("event_id", event.id.encode())]
+
+
+def _traced(batch: list[RawRecord]) -> list[RawRecord]:
+    """The records with the current trace header (taken inside the Kafka subsegment, so the consumer's segment
+    hangs under it); a record that already carries one, a replayed dead letter, keeps its own."""
     trace = tracing.current_trace_header()
-    if trace:
-        headers.append((tracing.HEADER, trace.encode()))
-    return headers
+    if not trace:
+        return batch
+    header = (tracing.HEADER, trace.encode())
+    return [
+        (key, value, headers if any(name == tracing.HEADER for name, _ in headers) else [*headers, header])
+        for key, value, headers in batch
+    ]
 
 
 def publish(topic: str, events: Iterable[tuple[str, Event]]) -> int:
@@ -136,7 +145,7 @@ def publish_records(topic: str, records: Iterable[RawRecord]) -> int:
         return 0
     with tracing.subsegment("kafka", topic=topic, records=len(batch)):
         try:
-            _send_with_fresh_producer_once(topic, batch)
+            _send_with_fresh_producer_once(topic, _traced(batch))
         except KafkaError as exc:
             raise Unavailable("the event broker is unavailable, please retry") from exc
     return len(batch)
