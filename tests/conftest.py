@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gophertok import keys
 from gophertok.config import DEFAULT_RATE_LIMITS
 from support.local_api import running_api
 
@@ -28,6 +29,7 @@ SUITE_RATE_LIMITS = {
 }
 for _name, _value in SUITE_RATE_LIMITS.items():
     os.environ.setdefault(_name, _value)
+LOCAL_IP = "127.0.0.1"
 REQUIRED_ENV = ("MYSQL_PASSWORD", "JWT_SECRET", "KAFKA_BOOTSTRAP_SERVERS", "AWS_ENDPOINT_URL", "REDIS_URL")
 
 
@@ -45,8 +47,11 @@ def stack_env() -> None:
 
 
 @pytest.fixture(scope="session")
-def api_url(stack_env: None) -> Iterator[str]:
+def api_url(stack_env: None, redis_client) -> Iterator[str]:
     """Base URL of the local API with the consumers running (started once per session)."""
+    # Every request comes from 127.0.0.1, whose limits are shared with whatever else ran on this machine with
+    # production limits (`make run`, say): the suite starts from a clean budget for this address.
+    redis_client.delete(keys.rate_limit("register", LOCAL_IP), keys.login_failures("ip", LOCAL_IP))
     with running_api() as url:
         yield url
 
