@@ -19,7 +19,7 @@ from gophertok import ids, keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
-from gophertok.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from gophertok.errors import Forbidden, InvalidInput, NotFound
 from gophertok.events import Event
 from gophertok.moderation import mask, refuse_control_characters
 from gophertok.registry import Topics
@@ -143,24 +143,26 @@ def _show(row: CommentRow, key: str) -> None:
 def add_comment(user_id: int, video_id: int, text: str | None) -> dict[str, Any]:
     """Add a comment and return it as a Comment object (``user`` seen by the commenter).
 
-    InvalidInput for bad text, NotFound for an unknown video, Unavailable when the event cannot be
-    published (the comment is then withdrawn, so the client can retry).
+    InvalidInput for bad text, NotFound for an unknown video, Unavailable when a backing service is down.
+    Everything the answer needs is read before the first change, and whatever fails after it withdraws the
+    comment before the error is raised, so an error answer never follows a stored comment.
     """
     ratelimit.hit("comment", user_id)
     content = clean_text(text)
     videos.require_video(video_id)
+    author = users.get_user(user_id, user_id)
     comment_id = ids.next_id()
     row = CommentRow(comment_id, video_id, user_id, content, ids.timestamp_ms(comment_id))
     key = ensure_video_comments(video_id)
     _show(row, key)
-    read_model.adjust_video_stats([(video_id, "comment_count", 1)])
     try:
+        read_model.adjust_video_stats([(video_id, "comment_count", 1)])
         kafka.publish_one(Topics.COMMENT_EVENTS, str(video_id), row.event())
-    except Unavailable:
+    except Exception:
         _withdraw(row, key)
         raise
     metrics.count("Comments")
-    return _comment_object(row, users.get_user(user_id, user_id))
+    return _comment_object(row, author)
 
 
 def _withdraw(row: CommentRow, key: str) -> None:
@@ -184,36 +186,43 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
     if row.user_id != user_id:
         raise Forbidden("only the author of a comment can delete it")
     key = ensure_video_comments(video_id)
-    deleted_at = _remove_at_redis_time(key, comment_id)
-    if deleted_at is None:
-        raise NotFound("comment not found")  # a concurrent delete won
+    removed, deleted_at = _remove_at_redis_time(key, comment_id)
     deleted = replace(row, deleted_at=deleted_at)
-    pipe = get_redis().pipeline(transaction=False)
-    _cache_rows([deleted], pipe)
-    pipe.execute()
-    read_model.adjust_video_stats([(video_id, "comment_count", -1)])
-    try:
+    if not removed:
+        # The list no longer shows it but its row is not marked deleted: a concurrent delete is under way,
+        # or one crashed before announcing it. Announce it (again): tombstones are idempotent.
         kafka.publish_one(Topics.COMMENT_EVENTS, str(video_id), deleted.event())
-    except Unavailable:
+        return
+    counted = False
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        _cache_rows([deleted], pipe)
+        pipe.execute()
+        read_model.adjust_video_stats([(video_id, "comment_count", -1)])
+        counted = True
+        kafka.publish_one(Topics.COMMENT_EVENTS, str(video_id), deleted.event())
+    except Exception:
         _show(row, key)
-        read_model.adjust_video_stats([(video_id, "comment_count", 1)])
+        if counted:
+            read_model.adjust_video_stats([(video_id, "comment_count", 1)])
         raise
 
 
-# KEYS[1] the video's comments ZSET; ARGV[1] comment id. Returns the Redis TIME in ms when it removed the
-# comment, nil when it was not there.
+# KEYS[1] the video's comments ZSET; ARGV[1] comment id. Returns {1 if it removed the comment else 0, the
+# Redis TIME in ms}.
 _REMOVE = """
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return false end
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 local now = redis.call('TIME')
-return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+return {removed, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)}
 """
 
 
-def _remove_at_redis_time(key: str, comment_id: int) -> int | None:
-    """Withdraw the comment and stamp the deletion with the one Redis clock (not this container's)."""
+def _remove_at_redis_time(key: str, comment_id: int) -> tuple[bool, int]:
+    """Withdraw the comment and stamp the deletion with the one Redis clock (not this container's): whether it
+    was still listed, and when."""
     redis = get_redis()
-    removed_at = redis.register_script(_REMOVE)(keys=[key], args=[comment_id], client=redis)
-    return None if removed_at is None else int(removed_at)
+    removed, at = redis.register_script(_REMOVE)(keys=[key], args=[comment_id], client=redis)
+    return bool(int(removed)), int(at)
 
 
 def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:

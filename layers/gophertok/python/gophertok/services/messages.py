@@ -42,7 +42,8 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     """Send ``content`` from ``sender_id`` to ``to_user_id`` (action_type 1); returns the stored message.
 
     Raises InvalidInput (bad action_type, blank or too long content, yourself), NotFound (no such
-    user) and Unavailable (the event could not be published; the message is then withdrawn).
+    user) and Unavailable (the event could not be published). Whatever fails after the message was shown,
+    it is withdrawn before the error is raised, so the client can retry.
     """
     ratelimit.hit("message", sender_id)
     if action_type != SEND:
@@ -54,7 +55,7 @@ def send_message(sender_id: int, to_user_id: int, action_type: int, content: str
     low, high = message.pair
     try:
         kafka.publish_one(Topics.MESSAGE_EVENTS, f"{low}:{high}", event)
-    except Unavailable:
+    except Exception:
         conversations.remove(message)
         raise
     metrics.count("Messages")

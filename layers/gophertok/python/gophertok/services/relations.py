@@ -30,6 +30,7 @@ log = logs.get_logger("gophertok.relations")
 # KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow.
 # Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower.
 _CHANGE_FOLLOWING = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '0', false} end
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -43,11 +44,9 @@ if ARGV[2] == '1' then
 else
   changed = redis.call('ZREM', KEYS[1], ARGV[1])
 end
-if changed == 0 then
-  return {0, '0', false}
-end
-redis.call('SET', KEYS[2], string.format('%.0f', at_us))
-return {1, string.format('%.0f', at_us), previous}
+redis.call('SET', KEYS[2], string.format('%.0f', at_us), 'EX', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {changed, string.format('%.0f', at_us), previous}
 """
 
 # Later versions win; ``version`` is assigned last because MySQL evaluates the assignments in order.
@@ -75,17 +74,17 @@ def relation_action(actor_id: int, to_user_id: int, action_type: int) -> bool:
 
 
 def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
-    """Make ``follower_id`` follow (or not) ``followee_id`` in the read model and announce it."""
+    """Make ``follower_id`` follow (or not) ``followee_id`` in the read model and announce it.
+
+    Applied whole or not at all: any failure after the change undoes it and is raised. A repeated request
+    whose state already matches re-announces that state with a new version, so a crash that lost the first
+    request's event is healed by the client's retry.
+    """
     following_key = read_model.ensure_following(follower_id)
     followers_key = read_model.ensure_followers(followee_id)
-    change = _change_following(following_key, follower_id, followee_id, following)
-    if change is None:
-        return False
-    version, previous = change
-    followed_at = ids.timestamp_ms(version)
-    _mirror(followers_key, following_key, follower_id, followee_id, add_score=followed_at if following else None)
-    delta = 1 if following else -1
-    read_model.adjust_user_stats([(follower_id, "follow_count", delta), (followee_id, "follower_count", delta)])
+    changed, version, previous = _change_following(following_key, follower_id, followee_id, following)
+    kept_since = ids.timestamp_ms(version) if previous is None else int(previous)
+    followed_at = kept_since if following and not changed else ids.timestamp_ms(version)
     event = Event(
         RELATION_CHANGED,
         {
@@ -96,14 +95,25 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
             "version": version,
         },
     )
-    try:
+    if not changed:
         kafka.publish_one(Topics.RELATION_EVENTS, f"{follower_id}:{followee_id}", event)
-    except Unavailable:
+        return False
+    delta = 1 if following else -1
+    counted = False
+    try:
+        _mirror(followers_key, following_key, follower_id, followee_id, add_score=followed_at if following else None)
+        read_model.adjust_user_stats([(follower_id, "follow_count", delta), (followee_id, "follower_count", delta)])
+        counted = True
+        kafka.publish_one(Topics.RELATION_EVENTS, f"{follower_id}:{followee_id}", event)
+    except Exception:
         if following:
             _remove_edge(following_key, followers_key, follower_id, followee_id)
         elif previous is not None:  # always here: an unfollow that changed something had a score
             _add_edge(following_key, followers_key, follower_id, followee_id, previous)
-        read_model.adjust_user_stats([(follower_id, "follow_count", -delta), (followee_id, "follower_count", -delta)])
+        if counted:
+            read_model.adjust_user_stats(
+                [(follower_id, "follow_count", -delta), (followee_id, "follower_count", -delta)]
+            )
         raise
     friends.on_follow_changed(follower_id, followee_id, following, followed_at)
     metrics.count("Follows" if following else "Unfollows")
@@ -112,17 +122,21 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
 
 def _change_following(
     following_key: str, follower_id: int, followee_id: int, following: bool
-) -> tuple[int, float | None] | None:
-    """Change the follower's side and issue the version in one script; None when nothing changed, else
-    (version, the edge's previous followed_at)."""
+) -> tuple[bool, int, float | None]:
+    """Change the follower's side and issue a version in one script (a no-op gets one too); returns whether
+    it changed, the version and the edge's previous followed_at."""
     redis = get_redis()
     script = redis.register_script(_CHANGE_FOLLOWING)
-    changed, at_us, previous = script(
-        keys=[following_key, keys.user_following_clock(follower_id)], args=[followee_id, "1" if following else "0"]
-    )
-    if not int(changed):
-        return None
-    return ids.version_from_redis_time(int(at_us)), None if previous is None else float(previous)
+    for _ in range(3):  # the set may be evicted between loading and changing it
+        changed, at_us, previous = script(
+            keys=[following_key, keys.user_following_clock(follower_id)],
+            args=[followee_id, "1" if following else "0", keys.CACHE_TTL_SECONDS],
+        )
+        if int(changed) >= 0:
+            version = ids.version_from_redis_time(int(at_us))
+            return bool(int(changed)), version, None if previous is None else float(previous)
+        following_key = read_model.ensure_following(follower_id)
+    raise Unavailable("the cache keeps losing this list, please retry")
 
 
 def _add_edge(following_key: str, followers_key: str, follower_id: int, followee_id: int, at: float) -> bool:
