@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from gophertok import logs
+from gophertok.adapters import secrets
 from gophertok.config import Settings, get_settings, load_settings
 
 TEST_SECRET = "unit-test-secret-0123456789abcdef-0123456789"  # > 32 bytes
@@ -99,3 +102,17 @@ def json_logging(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def secrets_manager(process_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto Secrets Manager client, with the layer's secret cache emptied before and after."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    secrets.forget()
+    with mock_aws():
+        import boto3
+
+        yield boto3.client("secretsmanager")
+    secrets.forget()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from moto import mock_aws
 
-from gophertok.adapters import secrets
 from gophertok.adapters.kafka import client_options
 from gophertok.config import ConfigurationError, load_settings
 
@@ -21,19 +19,11 @@ def test_plaintext_by_default(process_settings):
     }
 
 
-def test_scram_takes_username_and_password_from_the_secret(process_settings, monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    secrets.forget()
-    with mock_aws():
-        import boto3
-
-        secret = json.dumps({"username": "producer", "password": "pw"})
-        arn = boto3.client("secretsmanager").create_secret(Name="AmazonMSK_gt", SecretString=secret)["ARN"]
-        settings = load_settings({**BASE, "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SECRET_ID": arn})
-        options = client_options(settings)
-    secrets.forget()
+def test_scram_takes_username_and_password_from_the_secret(secrets_manager):
+    secret = json.dumps({"username": "producer", "password": "pw"})
+    arn = secrets_manager.create_secret(Name="AmazonMSK_gt", SecretString=secret)["ARN"]
+    settings = load_settings({**BASE, "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SECRET_ID": arn})
+    options = client_options(settings)
 
     assert options == {
         "bootstrap_servers": ["b-1:9096", "b-2:9096"],

@@ -7,24 +7,10 @@ import json
 import time
 
 import pytest
-from moto import mock_aws
 
 from gophertok.adapters import secrets
 from gophertok.adapters.mysql import credentials
 from gophertok.config import load_settings
-
-
-@pytest.fixture
-def secrets_manager(process_settings, monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    secrets.forget()
-    with mock_aws():
-        import boto3
-
-        yield boto3.client("secretsmanager")
-    secrets.forget()
 
 
 @pytest.fixture
