@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import requests
 
+from gophertok import keys
+from gophertok.adapters.mysql import Database
 from gophertok.events import Event
 from gophertok.registry import Topics
+from gophertok.services import profiles, users
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke
 from support.douyin import DouyinClient
-from support.polling import wait_for
+from support.polling import unique_name, wait_for
 
 
 def _profile_ready(client: DouyinClient, account) -> dict | None:
@@ -48,3 +51,23 @@ def test_replaying_the_registration_event_twice_leaves_one_avatar_and_one_row(ap
     assert [o["Key"] for o in objects] == [f"avatars/{account.user_id}.png"]
     again = client.call("GET", "/douyin/user/", params={"token": account.token})["user"]
     assert again == first
+
+
+def test_a_profile_read_that_races_the_consumer_never_puts_the_old_profile_back(database, redis_client, monkeypatch):
+    name = unique_name()
+    _, user_id = database.execute("INSERT INTO users (username, password_hash) VALUES (%s, 'x')", (name,))
+    redis_client.delete(keys.user_profile(user_id))
+    real_query = Database.query
+
+    def consumer_runs_between_read_and_fill(self, sql, args=None):
+        rows = real_query(self, sql, args)
+        if "FROM users" in sql:
+            monkeypatch.setattr(Database, "query", real_query)  # once
+            profiles.create_default_profiles([Event("user.registered", {"user_id": user_id, "username": name})])
+        return rows
+
+    monkeypatch.setattr(Database, "query", consumer_runs_between_read_and_fill)
+    stale = users.load_profiles([user_id])[user_id]  # read before the consumer changed the row
+    assert stale.avatar_key == ""
+    # The reader's late fill did not overwrite what the consumer cached: the next read has the avatar
+    assert users.load_profiles([user_id])[user_id].avatar_key.startswith("avatars/")

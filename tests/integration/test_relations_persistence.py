@@ -14,6 +14,7 @@ from gophertok.services.relations import RELATION_CHANGED
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import invoke
 from support.douyin import DouyinClient
+from support.interactions import wait_for_profiles
 from support.kafka_topics import topic_records
 from support.polling import wait_for
 from support.social import FOLLOW, UNFOLLOW, chat, profile, relation, send, user_list
@@ -154,6 +155,7 @@ def test_lists_counts_and_last_messages_are_rebuilt_after_redis_loses_them(clien
             "chat": chat(client, owner, friend),
         }
 
+    wait_for_profiles(client, [owner, friend, fan, idol])  # avatars arrive asynchronously: compare settled users
     before = snapshot()
     assert [u["message"] for u in before["lists"][("friend", owner.user_id)]] == ["hi back"]
     assert [(p["follow_count"], p["follower_count"]) for p in before["profiles"]] == [(2, 2), (1, 1), (1, 0), (0, 1)]

@@ -14,7 +14,7 @@ from gophertok.adapters.mysql import get_database
 from gophertok.adapters.storage import put_object
 from gophertok.events import Event
 from gophertok.media import images
-from gophertok.services.users import USER_REGISTERED, forget_profiles
+from gophertok.services.users import USER_REGISTERED, refresh_profiles
 
 log = logs.get_logger("gophertok.profiles")
 
@@ -40,6 +40,6 @@ def create_default_profiles(events: Iterable[Event]) -> int:
     get_database().execute_many(
         "UPDATE users SET avatar = %s, background_image = %s, signature = %s WHERE id = %s", rows
     )
-    forget_profiles(users)
+    refresh_profiles(users)
     log.info("default profiles created", extra={"users": len(users)})
     return len(users)

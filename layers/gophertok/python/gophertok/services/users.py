@@ -121,28 +121,56 @@ def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
             profiles[user_id] = Profile(**json.loads(raw))
     missing = [i for i in ids if i not in profiles]
     if missing:
-        rows = get_database().query(
-            "SELECT id, username, avatar, background_image, signature FROM users "
-            f"WHERE id IN ({placeholders(len(missing))})",
-            missing,
-        )
-        pipe = redis.pipeline(transaction=False)
-        for row in rows:
-            profile = Profile(int(row["id"]), row["username"], row["avatar"], row["background_image"], row["signature"])
-            profiles[profile.id] = profile
-            pipe.set(keys.user_profile(profile.id), json.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS)
-        if rows:
-            pipe.execute()
+        found = _stored_profiles(missing)
+        profiles.update((profile.id, profile) for profile in found)
+        # Fill only: a writer that changed the row since our read already cached the newer profile.
+        cache_profiles(found, fill_only=True)
     return profiles
 
 
+_PROFILE_COLUMNS = "id, username, avatar, background_image, signature"
+
+
+def _stored_profiles(user_ids: list[int]) -> list[Profile]:
+    marks = placeholders(len(user_ids))
+    rows = get_database().query(f"SELECT {_PROFILE_COLUMNS} FROM users WHERE id IN ({marks})", user_ids)
+    return [
+        Profile(int(row["id"]), row["username"], row["avatar"], row["background_image"], row["signature"])
+        for row in rows
+    ]
+
+
+def refresh_profiles(user_ids: Iterable[int]) -> None:
+    """After their rows changed: cache what MySQL now holds (overwriting), and mark the users that are gone."""
+    wanted = list(dict.fromkeys(int(i) for i in user_ids))
+    if not wanted:
+        return
+    found = _stored_profiles(wanted)
+    cache_profiles(found)
+    forget_profiles(set(wanted) - {profile.id for profile in found})
+
+
+def cache_profiles(profiles: Iterable[Profile], fill_only: bool = False) -> None:
+    """Cache profiles (one pipeline). Writers overwrite; readers fill only a missing entry, so a reader that
+    read the row before a writer changed it cannot put the old profile back over the new one."""
+    pipe = get_redis().pipeline(transaction=False)
+    count = 0
+    for profile in profiles:
+        pipe.set(keys.user_profile(profile.id), json.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS, nx=fill_only)
+        count += 1
+    if count:
+        pipe.execute()
+
+
 def forget_profiles(user_ids: Iterable[int]) -> None:
-    """Drop cached profiles after their row changed."""
-    names = [keys.user_profile(i) for i in user_ids]
-    if names:
-        pipe = get_redis().pipeline(transaction=False)
-        for name in names:
-            pipe.delete(name)
+    """Mark profiles as gone: an empty entry reads as missing (so MySQL decides) and, being present, keeps a
+    reader that read the row before it was deleted from caching it again."""
+    pipe = get_redis().pipeline(transaction=False)
+    count = 0
+    for user_id in user_ids:
+        pipe.set(keys.user_profile(user_id), "", ex=keys.PROFILE_TTL_SECONDS)
+        count += 1
+    if count:
         pipe.execute()
 
 
