@@ -45,6 +45,7 @@ cmd_up() {
         redis-server --port "$p" --bind "$HOST" --cluster-enabled yes --cluster-config-file "nodes-$p.conf" \
             --cluster-node-timeout "${REDIS_CLUSTER_NODE_TIMEOUT_MS:-5000}" \
             --cluster-replica-validity-factor 0 --save '' --appendonly no \
+            --maxmemory "${REDIS_MAXMEMORY:-512mb}" --maxmemory-policy volatile-lru \
             --dir "$DIR/$p" --daemonize yes --pidfile "$RUN/redis-cluster-$p.pid" --logfile "$LOGS/redis-cluster-$p.log"
         fresh=1
     done
