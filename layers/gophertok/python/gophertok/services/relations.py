@@ -83,8 +83,8 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     following_key = read_model.ensure_following(follower_id)
     followers_key = read_model.ensure_followers(followee_id)
     changed, version, previous = _change_following(following_key, follower_id, followee_id, following)
-    kept_since = ids.timestamp_ms(version) if previous is None else int(previous)
-    followed_at = kept_since if following and not changed else ids.timestamp_ms(version)
+    # A follow that was already in place keeps the time it began; any other change happens now.
+    followed_at = int(previous) if following and not changed and previous is not None else ids.timestamp_ms(version)
     event = Event(
         RELATION_CHANGED,
         {
