@@ -4,8 +4,19 @@ For each consumer it reads the topic under a consumer group named after the func
 the function's handler in the Lambda Kafka event shape, and commits offsets only after the handler
 succeeded. Partitions run side by side (as Lambda scales a Kafka trigger up to one invocation per
 partition), each partition's batches one at a time, and the next batch is fetched while the function
-works on the current one. A failing batch is retried with backoff; if it keeps failing, its records are retried one
+works on the current one.
+
+A consumer function parks records that fail on their content itself and fails only when a backing service
+is down, so a failed invocation is retried with backoff (capped at a few seconds) for as long as the outage
+lasts: the partition waits, nothing is dead-lettered for an outage. Only a failure that is not an outage
+(a handler that raises on a record) is retried ``RetryPolicy.attempts`` times, then its records are retried one
 by one and those that still fail go to ``<topic>.dlq`` (with the error) before the offsets move on.
+
+The worker outlives its broker: when polling, committing or reading the topic's partitions fails (the broker
+died or restarted), it waits for the batches in flight, closes the consumer and builds a new one with backoff,
+which starts again from the committed offsets (the earliest record when the broker has none, and when a
+position is past the end of a restarted broker's log). A change in the topic's partition count is seen within
+``PARTITION_CHECK_SECONDS`` and reassigns the partitions the same way.
 
 Partitions are assigned directly (no group membership) while offsets are still stored under the
 group: the local broker answers JoinGroup only after the rebalance timeout, and one runner owns every
@@ -17,6 +28,7 @@ Run: ``python -m gophertok_local.kafka_runner`` (``make run`` starts it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import threading
 import time
@@ -31,11 +43,12 @@ from kafka.structs import OffsetAndMetadata
 
 from gophertok import metrics, registry
 from gophertok.config import get_settings
+from gophertok.consumer import TRANSIENT_ERRORS, is_transient
 from gophertok.logs import get_logger, setup_logging
 from gophertok_local.console import Console
 from gophertok_local.events import kafka_event, kafka_record
 from gophertok_local.functions import LambdaContext, load_handler
-from gophertok_local.pool import InstancePool
+from gophertok_local.pool import FunctionError, InstancePool
 from gophertok_local.workers import run_until_signalled
 
 log = get_logger("gophertok_local.kafka_runner")
@@ -43,6 +56,11 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 BUSY_POLL_MS = 10  # how long a poll waits for records while an invocation runs
+POSITION_CHECK_SECONDS = 0.5  # how often an idle worker compares its positions with the log's end
+PARTITION_CHECK_SECONDS = 10.0  # how often the topic's partition count is compared with the assignment
+COMMIT_TIMEOUT_MS = 10_000  # a commit that cannot reach the broker fails the session (then reconnects)
+RECONNECT_BACKOFF_SECONDS = (0.5, 10.0)  # first and longest wait before a new consumer after a failure
+HEALTHY_SESSION_SECONDS = 30.0  # a session that lasted this long resets the reconnect backoff
 
 
 @dataclass(frozen=True)
@@ -61,8 +79,34 @@ class Lane:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 3  # invocations per batch (and per isolated record) before giving up
+    attempts: int = 3  # invocations failing on something other than an outage, before records are isolated
     backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 5.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (failures - 1))
+
+
+def _with_subclasses(classes: tuple[type[BaseException], ...]) -> set[str]:
+    names: set[str] = set()
+    pending = list(classes)
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ not in names:
+            names.add(cls.__name__)
+            pending.extend(cls.__subclasses__())
+    return names
+
+
+_OUTAGE_TYPES = _with_subclasses(TRANSIENT_ERRORS)
+
+
+def is_outage(error: BaseException) -> bool:
+    """True when a failed invocation says a backing service is down (the layer's transient errors, raised in
+    this process or reported by a function instance as Lambda's error document)."""
+    if isinstance(error, FunctionError):
+        return str(error.error.get("errorType")) in _OUTAGE_TYPES
+    return is_transient(error)
 
 
 def group_id(function: str) -> str:
@@ -96,6 +140,8 @@ class ConsumerWorker(threading.Thread):
         self.ready = threading.Event()
         self.delivered = 0
         self.dead_lettered = 0
+        self.reconnects = 0
+        self._next_position_check = 0.0
         self._stopping = threading.Event()
         self._producer: KafkaProducer | None = None
         self._dead_letter_lock = threading.Lock()  # lanes dead-letter from their own threads
@@ -110,40 +156,78 @@ class ConsumerWorker(threading.Thread):
         return sum(len(lane.pending) for lane in list(self._lanes.values()))
 
     def run(self) -> None:
-        consumer = KafkaConsumer(
+        failures = 0
+        try:
+            while not self._stopping.is_set():
+                started = time.monotonic()
+                try:
+                    self._session()
+                    failures = 0
+                except Exception as exc:  # the broker went away (or the topic is not there yet): reconnect
+                    failures = 1 if time.monotonic() - started >= HEALTHY_SESSION_SECONDS else failures + 1
+                    first, longest = RECONNECT_BACKOFF_SECONDS
+                    delay = min(longest, first * 2 ** (failures - 1))
+                    self.reconnects += 1
+                    log.warning(
+                        "consumer lost its broker; reconnecting",
+                        extra={"target": self.function, "topic": self.topic, "error": repr(exc), "retry_in_s": delay},
+                    )
+                    self._stopping.wait(delay)
+        finally:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+
+    def _new_consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group,
             enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            auto_offset_reset="earliest",  # no committed offset, or a position past a restarted broker's log
             max_poll_records=self.batch_size,
             # About a batch per partition and fetch, so one partition's data does not fill the lanes
             # before the others' arrives (a larger record still comes whole).
             max_partition_fetch_bytes=max(64 * 1024, self.batch_size * 512),
+            metadata_max_age_ms=int(PARTITION_CHECK_SECONDS * 1000),
         )
+
+    def _session(self) -> None:
+        """One consumer from connection to stop (returns) or failure (raises); a partition count that changed
+        also ends it (returns), so the next session assigns the new partitions."""
+        consumer = self._new_consumer()
         invoker: ThreadPoolExecutor | None = None
+        lanes: dict[TopicPartition, Lane] = {}
         try:
             partitions = self._partitions(consumer)
             consumer.assign(partitions)
-            self._lanes = {partition: Lane() for partition in partitions}
+            self._lanes = lanes = {partition: Lane() for partition in partitions}
             # Invocations run in their own threads, so the next batches are fetched and gathered while
             # the function works (as Lambda's pollers do) instead of the function waiting for them.
             invoker = ThreadPoolExecutor(max_workers=max(1, len(partitions)), thread_name_prefix=self.name)
             self.ready.set()
             log.info("consuming", extra={"topic": self.topic, "group": self.group, "target": self.function})
-            self._consume(consumer, invoker)
+            self._consume(consumer, invoker, lanes)
         finally:
             try:
-                for lane in self._lanes.values():  # stopped while they ran: what settled still counts
-                    if lane.in_flight is not None and lane.in_flight.settled.result():
-                        self._commit(consumer, lane.in_flight.records)
+                self._settle_in_flight(consumer, lanes)
             finally:
                 if invoker is not None:
                     invoker.shutdown(wait=True)
-                consumer.close(autocommit=False)
-                if self._producer is not None:
-                    self._producer.close(timeout=5)
+                with contextlib.suppress(Exception):
+                    consumer.close(autocommit=False)
 
-    def _consume(self, consumer: KafkaConsumer, invoker: ThreadPoolExecutor) -> None:
+    def _settle_in_flight(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
+        """Wait for the invocations still running and commit what they settled, if the broker takes it (if
+        not, those records come again: the handlers are idempotent)."""
+        for lane in lanes.values():
+            if lane.in_flight is None:
+                continue
+            try:
+                if lane.in_flight.settled.result():
+                    self._commit(consumer, lane.in_flight.records)
+            except Exception as exc:
+                log.warning("batch not committed; it will be delivered again", extra={"error": repr(exc)})
+
+    def _consume(self, consumer: KafkaConsumer, invoker: ThreadPoolExecutor, lanes: dict[TopicPartition, Lane]) -> None:
         """Poll, invoke and commit until stopped.
 
         Each partition is a lane: its batches run one after another, as Lambda runs at most one
@@ -153,7 +237,7 @@ class ConsumerWorker(threading.Thread):
         committed while the next one runs. So offsets only move past records the function has handled
         (or dead-lettered), in each partition's order.
         """
-        lanes = self._lanes
+        next_check = time.monotonic() + PARTITION_CHECK_SECONDS
         while not self._stopping.is_set():
             self._gather(consumer, lanes)
             for lane in lanes.values():
@@ -169,6 +253,11 @@ class ConsumerWorker(threading.Thread):
                     lane.in_flight = InFlight(batch, invoker.submit(self._settle, batch))
                 if finished is not None:
                     self._commit(consumer, finished.records)
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + PARTITION_CHECK_SECONDS
+                if set(self._partitions(consumer)) != set(lanes):
+                    log.warning("the topic's partitions changed; reassigning", extra={"topic": self.topic})
+                    return
 
     def _gather(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
         """Poll records into their lanes while fewer than a batch per lane wait; past that, wait for an
@@ -186,6 +275,28 @@ class ConsumerWorker(threading.Thread):
         )
         for partition, records in polled.items():
             lanes[partition].pending.extend(records)
+        if not polled and not running and time.monotonic() >= self._next_position_check:
+            self._next_position_check = time.monotonic() + POSITION_CHECK_SECONDS
+            self._rewind_past_the_end(consumer, lanes)
+
+    def _rewind_past_the_end(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
+        """A broker that restarted without its log (the in-memory one) answers a fetch past its end with no
+        records rather than an error, so the consumer would wait there and skip everything the new log holds
+        below it. An idle worker compares its positions with the log's end and rewinds such a partition to its
+        committed offset, or the log's start when the broker has none."""
+        ends = consumer.end_offsets(list(lanes), timeout_ms=COMMIT_TIMEOUT_MS)
+        for partition, end in ends.items():
+            if consumer.position(partition) <= end:
+                continue
+            committed = consumer.committed(partition, timeout_ms=COMMIT_TIMEOUT_MS)
+            log.warning(
+                "position past the end of the log (the broker lost it); rewinding",
+                extra={"topic": partition.topic, "partition": partition.partition, "end": end, "committed": committed},
+            )
+            if committed is not None and committed <= end:
+                consumer.seek(partition, committed)
+            else:
+                consumer.seek_to_beginning(partition)
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         deadline = time.monotonic() + 30
@@ -209,32 +320,39 @@ class ConsumerWorker(threading.Thread):
         self.handler(event, LambdaContext(self.function))
 
     def _with_retries(self, records: list[ConsumerRecord]) -> Exception | None:
+        """Invoke until it succeeds (None), for as long as the failure is an outage, or until it failed
+        ``retry.attempts`` times on something else (that error). Stopping ends it with an error too."""
         error: Exception | None = RuntimeError("stopped before the handler ran")
-        for attempt in range(self.retry.attempts):
-            if self._stopping.is_set():
+        failures = other_failures = 0
+        while not self._stopping.is_set():
+            if failures and self._stopping.wait(self.retry.delay(failures)):
                 break
-            if attempt:
-                time.sleep(self.retry.backoff_seconds * 2 ** (attempt - 1))
             try:
                 self._invoke(records)
                 return None
-            except Exception as exc:  # the handler's failure is data here: retry, then dead-letter
+            except Exception as exc:  # the handler's failure is data here: wait out outages, isolate the rest
                 error = exc
+                failures += 1
+                outage = is_outage(exc)
+                other_failures += not outage
                 log.warning(
                     "invocation failed",
                     extra={
                         "target": self.function,
-                        "attempt": attempt + 1,
+                        "attempt": failures,
                         "records": len(records),
+                        "outage": outage,
                         "error": repr(exc),
                     },
                 )
+                if other_failures >= self.retry.attempts:
+                    break
         return error
 
     def _settle(self, records: list[ConsumerRecord]) -> bool:
-        """Invoke with retries; if the batch keeps failing, isolate the poison record(s) and dead-letter
-        them. True when every record is handled or dead-lettered (its offsets may be committed); False
-        when stopped first."""
+        """Invoke with retries; if the batch keeps failing (not for an outage), isolate the poison record(s)
+        and dead-letter them. True when every record is handled or dead-lettered (its offsets may be
+        committed); False when stopped first."""
         if self._with_retries(records) is None:
             return True
         for record in records:  # isolate the poison record(s); the handlers are idempotent
@@ -248,7 +366,7 @@ class ConsumerWorker(threading.Thread):
         return True
 
     def _commit(self, consumer: KafkaConsumer, records: list[ConsumerRecord]) -> None:
-        consumer.commit(self._next_offsets(records))
+        consumer.commit(self._next_offsets(records), timeout_ms=COMMIT_TIMEOUT_MS)
         self.delivered += len(records)
 
     @staticmethod

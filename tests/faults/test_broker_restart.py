@@ -1,13 +1,21 @@
-"""kill -9 of the durable local broker: every acknowledged record and every committed offset survives the restart."""
+"""kill -9 of the local broker: the durable one keeps every acknowledged record and committed offset; a runner outlives
+either kind and reads what the restarted broker holds."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
+from gophertok.consumer import kafka_records
+from gophertok_local.kafka_runner import ConsumerWorker
 from support.broker import DURABLE, durable_broker, restart_broker
 from support.kafka_topics import create_test_topic, end_offsets, produce, servers
+from support.polling import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +57,45 @@ def test_acknowledged_records_and_committed_offsets_survive_a_broker_kill(durabl
     finally:
         consumer.close()
     assert values == [f"record {i}".encode() for i in range(20)]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.values: list[bytes] = []
+
+    def __call__(self, event, context):
+        self.values.extend(record.value for record in kafka_records(event))
+
+
+def _recreate(topic: str) -> None:
+    """As `make up` does for the registry's topics (the runner's metadata requests may have created it first)."""
+    admin = KafkaAdminClient(bootstrap_servers=servers())
+    try:
+        for name in (topic, topic + ".dlq"):
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics([NewTopic(name, 1, 1)])
+    finally:
+        admin.close()
+
+
+def test_a_runner_outlives_a_broker_that_restarts_without_its_log(stack_env):
+    """The in-memory broker forgets topics, records and offsets: the runner must reconnect and read the new log
+    from its start, not wait at its old position past the new log's end (skipping what is written below it)."""
+    topic = create_test_topic("outlive", partitions=1)
+    handler = Recorder()
+    worker = ConsumerWorker("outlive", topic, handler, bootstrap_servers=servers(), group=f"g-{topic}")
+    worker.start()
+    try:
+        produce(topic, [f"before {i}".encode() for i in range(8)])
+        wait_for(lambda: len(handler.values) >= 8, timeout=30, what="the records before the restart")
+        restart_broker("memory://tansu/")
+        _recreate(topic)
+        after = [f"after {i}".encode() for i in range(3)]  # fewer than the old position: all below it
+        produce(topic, after)
+        wait_for(
+            lambda: all(value in handler.values for value in after), timeout=60, what="the records after the restart"
+        )
+        assert worker.is_alive()
+    finally:
+        worker.stop()
+        worker.join(timeout=30)

@@ -1,4 +1,4 @@
-"""The local Kafka event-source runner: retries, dead-lettering, commits only after success."""
+"""The local Kafka event-source runner: retries, outages waited out, dead-lettering, commits only after success."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from gophertok.consumer import kafka_records
-from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy
+from gophertok.errors import Unavailable
+from gophertok_local.kafka_runner import ConsumerWorker, RetryPolicy, is_outage
+from gophertok_local.pool import FunctionError
 from support.kafka_topics import create_test_topic, produce, run_until
 from support.kafka_topics import servers as kafka_servers
 from support.polling import wait_for
@@ -202,3 +204,43 @@ def test_stopping_while_isolating_a_failing_batch_dead_letters_nothing(servers, 
     assert not worker.is_alive()
     assert worker.dead_lettered == 0 and worker.delivered == 0
     assert _committed(servers, group, topic) in (None, 0)
+
+
+class Outage:
+    """A handler whose backing service is down for its first ``failures`` invocations."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.invocations = 0
+        self.succeeded: list[bytes] = []
+
+    def __call__(self, event, context):
+        self.invocations += 1
+        if self.invocations <= self.failures:
+            raise Unavailable("MySQL is down")
+        self.succeeded.extend(record.value for record in kafka_records(event))
+
+
+def test_an_outage_longer_than_the_retries_is_waited_out_not_dead_lettered(servers, topic):
+    handler = Outage(failures=8)  # more than attempts, and than attempts per isolated record
+    produce(topic, [b"one", b"two"])
+    group = f"g-{topic}"
+    worker = ConsumerWorker(
+        "outage", topic, handler, bootstrap_servers=servers, group=group, retry=RetryPolicy(3, 0.01, 0.05)
+    )
+    run_until(worker, lambda: worker.delivered >= 2)
+    assert worker.dead_lettered == 0
+    assert handler.succeeded == [b"one", b"two"]
+    assert _committed(servers, group, topic) == 2
+
+
+def test_an_outage_reported_by_a_function_instance_is_recognised():
+    assert is_outage(FunctionError("f", {"errorType": "Unavailable", "errorMessage": "MySQL is down"}))
+    assert is_outage(FunctionError("f", {"errorType": "ConnectionError", "errorMessage": "redis"}))
+    assert not is_outage(FunctionError("f", {"errorType": "KeyError", "errorMessage": "'video_id'"}))
+    assert is_outage(Unavailable("down")) and not is_outage(ValueError("bad"))
+
+
+def test_the_retry_backoff_grows_to_its_cap():
+    policy = RetryPolicy(3, 0.2, 5.0)
+    assert [policy.delay(n) for n in (1, 2, 3, 6, 20)] == [0.2, 0.4, 0.8, 5.0, 5.0]
