@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serve the API (gophertok_local.api_server: Chalice's routes, a pool of warm function instances) on
-# $API_HOST:$API_PORT with the local event-source runners (Kafka, SQS) in the same process, and beside it
+# $API_HOST:$API_PORT and run the local event-source runners (gophertok_local.consumers: Kafka, SQS, schedules)
+# as two processes that gophertok_local.supervisor starts again with backoff whenever one dies, and beside them
 # the X-Ray collector that receives the functions' trace segments.
 # Expects the stack to be up and the environment loaded (the Makefile's `run` does both).
 set -euo pipefail
@@ -31,7 +32,8 @@ trap stop_children EXIT INT TERM
 
 start xray $PY -m gophertok_local.xray_collector serve --port "$xray_port"
 echo "api: http://$host:$port  (consumers running; JSON logs: make logs, traces: make traces, metrics: make metrics)"
-# One process: the gateway, the warm function instances (LOCAL_MAX_CONCURRENCY, default cores x 2) and the
-# Kafka/SQS runners on the same pool. The console gets one line per request and per consumer batch
-# (LOG_FORMAT=json for the JSON lines instead); every JSON line also goes to $LOGS/api.log.
-$PY -m gophertok_local.api_server --host "$host" --port "$port" --stage dev --with-consumers --log-file "$LOGS/api.log"
+# The supervisor keeps two processes running: the gateway with its warm function instances
+# (LOCAL_MAX_CONCURRENCY, default cores x 2), and the Kafka/SQS runners and schedules on a pool of their own.
+# The console gets one line per request and per consumer batch (LOG_FORMAT=json for the JSON lines instead);
+# every JSON line also goes to $LOGS/api.log and $LOGS/consumers.log.
+$PY -m gophertok_local.supervisor --host "$host" --port "$port" --stage dev --log-dir "$LOGS" --pid-dir .state/run/local

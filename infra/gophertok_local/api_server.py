@@ -1,9 +1,9 @@
 """Serve the local API for ``make run``: app.py's routes (Chalice's router, built from the registry)
 through the gateway, each invocation run by a warm function instance from the pool.
 
-``--with-consumers`` also runs the Kafka and SQS event-source runners in this process, on the same
-pool, so the console shows their batches beside the requests. ``--log-file`` receives every JSON
-line (functions' logs, access and batch lines); the console is short or JSON (see console.py).
+The event-source runners run in their own process (consumers.py); supervisor.py starts and restarts both.
+``--log-file`` receives every JSON line (functions' logs and access lines); the console is short or JSON
+(see console.py).
 ``chalice local`` still works with app.py; this server is the fast, concurrent one.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import logging
 import os
 import signal
 import sys
@@ -64,30 +63,11 @@ def request_reporter(console: Console):
     return report
 
 
-def start_consumers(pool: InstancePool, console: Console) -> list:
-    from gophertok_local import kafka_runner, scheduler, sqs_runner
-
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # the client's own chatter, as in kafka_runner
-
-    def handler(function: str):
-        return pool.handler(function, on_done=console.batch)
-
-    workers: list[kafka_runner.ConsumerWorker | sqs_runner.QueueWorker | scheduler.ScheduleWorker] = [
-        *kafka_runner.workers_for_registry(get_settings().kafka_servers, handler_for=handler),
-        *sqs_runner.workers_for_registry(handler_for=handler),
-        *scheduler.workers_for_registry(handler_for=handler),
-    ]
-    for worker in workers:
-        worker.start()
-    return workers
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8080")))
     parser.add_argument("--stage", default="dev")
-    parser.add_argument("--with-consumers", action="store_true", help="also run the Kafka and SQS runners")
     parser.add_argument("--log-file", type=Path, help="append every JSON log line here")
     args = parser.parse_args(argv)
     config = CLIFactory(str(REPO_ROOT)).create_config_obj(chalice_stage_name=args.stage)
@@ -99,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     gateway = Gateway.from_settings(pool, Router(load_app()), on_request=request_reporter(console))
     host, port = gateway.listen(args.host, args.port)
     signal.signal(signal.SIGTERM, lambda *_: gateway.stop())
-    workers = start_consumers(pool, console) if args.with_consumers else []
     print(
         f"api: http://{host}:{port}  (up to {pool.max_concurrency} concurrent invocations)",
         file=sys.stderr,
@@ -110,10 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         gateway.stop()
     finally:
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            worker.join(timeout=10)
         pool.close()
     return 0
 

@@ -15,6 +15,7 @@ import requests
 from support.douyin import Account
 
 FOLLOW, UNFOLLOW = 1, 2
+TRANSPORT_BACKOFF_SECONDS = 0.25
 LIKE, UNLIKE = 1, 2
 
 
@@ -56,6 +57,7 @@ class Writer(threading.Thread):
             code = body.get("status_code")
         except (requests.RequestException, ValueError):
             code = "transport"
+            time.sleep(TRANSPORT_BACKOFF_SECONDS)  # as a client does: not every remaining write into a dead port
         with self.ledger.lock:
             self.ledger.sent += 1
             self.ledger.answers[code] += 1
