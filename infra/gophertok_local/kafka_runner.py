@@ -282,21 +282,26 @@ class ConsumerWorker(threading.Thread):
     def _rewind_past_the_end(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
         """A broker that restarted without its log (the in-memory one) answers a fetch past its end with no
         records rather than an error, so the consumer would wait there and skip everything the new log holds
-        below it. An idle worker compares its positions with the log's end and rewinds such a partition to its
-        committed offset, or the log's start when the broker has none."""
+        below it. An idle worker has committed everything it fetched, so a position past the log's end with a
+        committed offset that is missing or behind it means the broker lost both: rewind to the committed offset,
+        or the log's start. (A durable broker keeps the committed offset, which then equals the position: an end
+        offset that is merely stale, as tansu on S3 can answer, moves nothing.)"""
         ends = consumer.end_offsets(list(lanes), timeout_ms=COMMIT_TIMEOUT_MS)
         for partition, end in ends.items():
-            if consumer.position(partition) <= end:
+            position = consumer.position(partition)
+            if position <= end:
                 continue
             committed = consumer.committed(partition, timeout_ms=COMMIT_TIMEOUT_MS)
+            if committed is not None and committed >= position:
+                continue
             log.warning(
                 "position past the end of the log (the broker lost it); rewinding",
                 extra={"topic": partition.topic, "partition": partition.partition, "end": end, "committed": committed},
             )
-            if committed is not None and committed <= end:
-                consumer.seek(partition, committed)
-            else:
+            if committed is None:
                 consumer.seek_to_beginning(partition)
+            else:
+                consumer.seek(partition, committed)
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         deadline = time.monotonic() + 30

@@ -124,11 +124,6 @@ def _texts(topic: str, event_type: str, field: str, wanted: set[str]) -> list[st
     return [Event.from_json(base64.b64decode(r["value"])).data[field] for r in records]
 
 
-@pytest.mark.xfail(
-    reason="tansu on S3 can acknowledge a batch before its object is written: a kill -9 in that window leaves a hole "
-    "in the partition (measured 0-6 of ~160 acknowledged comments and messages per run)",
-    strict=False,
-)
 def test_every_acknowledged_write_is_in_its_topic_after_a_broker_kill(broker_kill):
     assert broker_kill.ledger.acked > 0 and broker_kill.recovery is not None, "nothing acknowledged after the kill"
     assert broker_kill.not_in_topics == []
@@ -138,10 +133,5 @@ def test_writes_are_acknowledged_again_at_once_after_a_broker_kill(broker_kill):
     assert broker_kill.recovery is not None and broker_kill.recovery < 10, broker_kill.recovery
 
 
-@pytest.mark.xfail(
-    reason="needs Kafka runners that survive a broker restart (issue 13, local-runtime's kafka_runner rewrite): "
-    "the current runner stops consuming when the broker goes away",
-    strict=False,
-)
 def test_mysql_holds_every_acknowledged_write_after_a_broker_kill(broker_kill):
     assert broker_kill.differences == dict.fromkeys(broker_kill.differences, 0), broker_kill.lost[:5]

@@ -7,8 +7,7 @@ sends at once (``linger_ms=0``): a request sends one record and waits for it, so
 kafka-python is imported on first use, not with this module: the functions that only read (the feed, the
 lists) never publish and so never pay for importing it at cold start.
 
-A producer that failed (closed, failed fatally, e.g. an idempotent producer whose producer id a restarted broker
-refused: "InitProducerIdResponse: UnknownError", or timing out) is dropped and rebuilt, so requests succeed again
+A producer that failed (closed, failed fatally, or timing out) is dropped and rebuilt, so requests succeed again
 as soon as the broker is back, without restarting the process.
 """
 
@@ -66,6 +65,11 @@ def make_producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
         **client_options(settings),
         acks="all",
+        # At least once, not idempotent: a broker may count a batch's sequence numbers before the batch is stored
+        # (tansu does), and a kill in between makes the retried batch a "duplicate" that kafka-python takes for
+        # written: acknowledged, yet lost. A retried batch is stored again instead; the consumers are idempotent.
+        enable_idempotence=False,
+        max_in_flight_requests_per_connection=1,  # so a retried batch cannot land after a later one
         retries=3,
         linger_ms=0,
         request_timeout_ms=timeout_ms,
