@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gophertok import keys
-from gophertok.services import read_model, reconciliation
+from gophertok import ids, keys
+from gophertok.services import comments, read_model, reconciliation
+from support.interactions import make_video
 from support.polling import unique_name
 
 pytestmark = pytest.mark.integration
@@ -66,3 +67,21 @@ def test_an_id_set_whose_size_disagrees_with_mysql_is_dropped_and_rebuilt_right(
     assert not redis_client.exists(keys.user_followers(user))
     read_model.ensure_followers(user)
     assert redis_client.zcard(keys.user_followers(user)) == 4  # three followers and the sentinel
+
+
+def test_a_comment_shown_but_never_announced_leaves_the_list_on_the_second_look(database, redis_client, user):
+    # Given a comment that a writer put in the list and counted, then crashed before publishing its event
+    video_id = make_video(database, user)
+    row = comments.CommentRow(ids.next_id(), video_id, user, "orphan", 1_000)
+    comments._show(row, comments.ensure_video_comments(video_id))
+    read_model.adjust_video_stats([(video_id, "comment_count", 1)])
+    assert [c["content"] for c in comments.list_comments(video_id, None)[0]] == ["orphan"]
+    # When reconciliation sees the list and the counter differ from MySQL twice
+    for now in (4000.0, 4000.0 + reconciliation.SUSPECT_SECONDS):
+        redis_client.set(keys.reconcile_cursor("videos"), video_id - 1)
+        report = reconciliation.reconcile(batch=1, now=now)
+    # Then the comment MySQL never got is no longer listed or counted
+    assert report.repaired.get("sets") == 1
+    assert comments.list_comments(video_id, None)[0] == []
+    assert read_model.video_counts([video_id])[video_id]["comment_count"] == 0
+    assert int(redis_client.hget(keys.video_stats(video_id), "comment_count")) == 0

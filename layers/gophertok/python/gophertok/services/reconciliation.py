@@ -4,8 +4,10 @@ Write-behind keeps Redis ahead of MySQL by the consumers' lag, so one difference
 flight. A difference is therefore only a *suspect* the first time; it is repaired when the next run (a
 scheduled function, SUSPECT_SECONDS later at the earliest) still sees the same difference, which a change in
 flight would have closed by then. Repairs overwrite a loaded counters hash with MySQL's counts and drop an id
-set whose size disagrees with MySQL (it is rebuilt on its next read). Every run walks the next BATCH users
-and videos by id, from a cursor kept in Redis, so a deployment is covered in turn whatever its size.
+set (a user's follows, followers or likes, a video's comments) whose size disagrees with MySQL (it is rebuilt on
+its next read): so a comment shown by a writer that crashed before announcing it leaves the list again. Every run
+walks the next BATCH users and videos by id, from a cursor kept in Redis, so a deployment is covered in turn
+whatever its size.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
 return 1
 """
 
-# id set -> (the counter it must match, the MySQL query of its size)
-_SET_SIZES: dict[str, tuple[Callable[[int], str], str]] = {
+# id set -> (its key, the MySQL count its size must match): per user, and per video
+SetSizes = dict[str, tuple[Callable[[int], str], str]]
+_USER_SETS: SetSizes = {
     "following": (keys.user_following, "follow_count"),
     "followers": (keys.user_followers, "follower_count"),
     "likes": (keys.user_likes, "favorite_count"),
 }
+# A comment shown and never announced (its writer crashed in between) lists a comment MySQL never gets.
+_VIDEO_SETS: SetSizes = {"comments": (keys.video_comments, "comment_count")}
 
 
 @dataclass
@@ -64,7 +69,10 @@ def reconcile(batch: int = BATCH, now: float | None = None) -> Report:
     video_ids = _next_ids("videos", batch)
     user_drift = _counter_drift(user_ids, keys.user_stats, keys.USER_STAT_FIELDS, read_model.user_counts)
     video_drift = _counter_drift(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, read_model.video_counts)
-    set_drift = _set_drift(user_ids)
+    set_drift = {
+        **_set_drift(user_ids, _USER_SETS, read_model.user_counts),
+        **_set_drift(video_ids, _VIDEO_SETS, read_model.video_counts),
+    }
     report.checked = len(user_ids) + len(video_ids)
     found = {**user_drift, **video_drift, **set_drift}
     confirmed = _confirm(found, now)
@@ -110,28 +118,28 @@ def _counter_drift(
     return drift
 
 
-def _set_drift(user_ids: Sequence[int]) -> Drift:
+def _set_drift(ids: Sequence[int], sets: SetSizes, counts: Callable[[Sequence[int]], read_model.Counts]) -> Drift:
     """Loaded id sets whose size differs from MySQL's count (their counters are checked above)."""
-    if not user_ids:
+    if not ids:
         return {}
     pipe = get_redis().pipeline(transaction=False)
-    for user_id in user_ids:
-        for key_of, _ in _SET_SIZES.values():
-            pipe.zcard(key_of(user_id))
+    for item in ids:
+        for key_of, _ in sets.values():
+            pipe.zcard(key_of(item))
     sizes = iter(pipe.execute())
     loaded: dict[tuple[str, int], int] = {}
-    for user_id in user_ids:
-        for kind in _SET_SIZES:
+    for item in ids:
+        for kind in sets:
             size = int(next(sizes))
             if size:
-                loaded[(kind, user_id)] = size - 1  # without the sentinel
+                loaded[(kind, item)] = size - 1  # without the sentinel
     if not loaded:
         return {}
-    truth = read_model.user_counts(sorted({user_id for _, user_id in loaded}))
+    truth = counts(sorted({item for _, item in loaded}))
     return {
-        f"set:{_SET_SIZES[kind][0](user_id)}": {"size": truth[user_id][_SET_SIZES[kind][1]]}
-        for (kind, user_id), size in loaded.items()
-        if size != truth[user_id][_SET_SIZES[kind][1]]
+        f"set:{sets[kind][0](item)}": {"size": truth[item][sets[kind][1]]}
+        for (kind, item), size in loaded.items()
+        if size != truth[item][sets[kind][1]]
     }
 
 
