@@ -34,7 +34,8 @@ def _healed_in(url: str, token: str, video_id: int, killed_at: float) -> float:
     """Seconds from the kill until a comment is acknowledged again (a client retrying every 0.2 s)."""
 
     def acknowledged() -> bool:
-        params = {"token": token, "video_id": video_id, "action_type": 1, "comment_text": "after the failover"}
+        params: dict[str, str | int] = {"token": token, "video_id": video_id, "action_type": 1}
+        params["comment_text"] = "after the failover"
         return requests.post(url + "/douyin/comment/action/", params=params, timeout=15).json()["status_code"] == 0
 
     wait_for(acknowledged, timeout=60, interval=0.2, what="a comment acknowledged after the failover")

@@ -33,6 +33,16 @@ class Outcome:
     restarted_in: list[float]
 
 
+def _wait_for_writes(ledger: Ledger, sent: int) -> None:
+    wait_for(lambda: ledger.sent >= sent, timeout=120, what=f"{sent} writes")
+
+
+def _next_ack_after(ledger: Ledger, moment: float) -> float:
+    """Seconds from ``moment`` to the next acknowledged write (waiting up to 30 s for one)."""
+    wait_for(lambda: recovery_seconds(ledger, moment) is not None, timeout=30, what="an acknowledged write")
+    return recovery_seconds(ledger, moment) or 0.0
+
+
 @pytest.fixture(scope="module", params=["consumers", "api"])
 def process_kill(request, stack_env) -> Outcome:
     from gophertok.adapters.mysql import Database
@@ -50,15 +60,14 @@ def process_kill(request, stack_env) -> Outcome:
         ]
         for writer in writers:
             writer.start()
-        restarted_in, recoveries = [], []
+        restarted_in: list[float] = []
+        recoveries: list[float] = []
         for share in (0.2, 0.5):  # kill at a fifth and at half of the writes
-            wanted = int(WRITERS * OPS_PER_WRITER * share)
-            wait_for(lambda wanted=wanted: ledger.sent >= wanted, timeout=120, what="writes")
+            _wait_for_writes(ledger, int(WRITERS * OPS_PER_WRITER * share))
             killed_at = time.monotonic()
             api.wait_restarted(program, api.kill(program))
             restarted_in.append(time.monotonic() - killed_at)
-            wait_for(lambda at=killed_at: recovery_seconds(ledger, at) is not None, timeout=30, what="an ack")
-            recoveries.append(recovery_seconds(ledger, killed_at))
+            recoveries.append(_next_ack_after(ledger, killed_at))
         for writer in writers:
             writer.join(timeout=300)
         assert not any(w.is_alive() for w in writers), "writers did not finish within 300 s"

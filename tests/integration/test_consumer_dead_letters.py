@@ -81,7 +81,7 @@ def test_a_poison_record_is_parked_with_its_payload_and_the_good_ones_reach_mysq
     assert headers[dead_letters.SOURCE_HEADER] == f"{topic}-0@501".encode()
     assert headers[dead_letters.FUNCTION_HEADER] == b"favorite_consumer"
     assert b"KeyError" in headers[dead_letters.ERROR_HEADER]
-    assert b"UnicodeDecodeError" in dict(parked[1].headers)[dead_letters.ERROR_HEADER]
+    assert b"DecodeError" in dict(parked[1].headers)[dead_letters.ERROR_HEADER]  # not UTF-8, so not JSON
 
 
 def test_a_database_outage_raises_for_a_retry_and_parks_nothing(database, topic, monkeypatch):

@@ -14,10 +14,10 @@ idempotent, so records already applied change nothing the second time.
 
 from __future__ import annotations
 
-import base64
 import functools
 import time
 import uuid
+from binascii import a2b_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +31,7 @@ from gophertok.invocation import invocation
 log = logs.get_logger("gophertok.consumer")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KafkaRecord:
     topic: str
     partition: int
@@ -69,16 +69,17 @@ def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
             key = raw.get("key")
             records.append(
                 KafkaRecord(
-                    topic=raw["topic"],
-                    partition=int(raw["partition"]),
-                    offset=int(raw["offset"]),
-                    timestamp=int(raw.get("timestamp") or 0),
-                    key=base64.b64decode(key) if key is not None else None,
-                    value=base64.b64decode(raw.get("value") or ""),
-                    headers=_decode_headers(raw.get("headers")),
+                    raw["topic"],
+                    int(raw["partition"]),
+                    int(raw["offset"]),
+                    int(raw.get("timestamp") or 0),
+                    a2b_base64(key) if key is not None else None,
+                    a2b_base64(raw.get("value") or ""),
+                    _decode_headers(raw["headers"]) if raw.get("headers") else {},
                 )
             )
-    return sorted(records, key=lambda record: record.sort_key)
+    records.sort(key=lambda record: (record.topic, record.partition, record.offset))
+    return records
 
 
 BatchHandler = Callable[[list[Event]], object]  # what it returns (e.g. rows written) is not used

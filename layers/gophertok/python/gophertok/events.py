@@ -6,14 +6,15 @@ a ``type``, the time it happened in milliseconds and its ``data``.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Event:
     type: str
     data: dict[str, Any]
@@ -22,12 +23,12 @@ class Event:
 
     def to_json(self) -> bytes:
         envelope = {"id": self.id, "type": self.type, "occurred_at": self.occurred_at, "data": self.data}
-        return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+        return orjson.dumps(envelope)
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Event:
         """Parse an envelope; raises ValueError for anything that is not one."""
-        document = json.loads(raw)  # JSONDecodeError is a ValueError
+        document = orjson.loads(raw)  # orjson.JSONDecodeError is a ValueError
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             raise ValueError("not an event envelope")
         if not isinstance(document.get("type"), str) or not isinstance(document.get("id"), str):

@@ -9,11 +9,12 @@ The consumer persists ``comment.added`` with an insert that keeps an existing ro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from gophertok import ids, keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
@@ -89,7 +90,7 @@ def _row_from_db(row: dict[str, Any]) -> CommentRow:
 
 def _cache_rows(rows: Iterable[CommentRow], pipe: Pipeline) -> None:
     for row in rows:
-        pipe.set(keys.comment(row.id), json.dumps(asdict(row), ensure_ascii=False), ex=ROW_TTL_SECONDS)
+        pipe.set(keys.comment(row.id), orjson.dumps(asdict(row)), ex=ROW_TTL_SECONDS)
 
 
 def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
@@ -101,7 +102,7 @@ def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
     found: dict[int, CommentRow] = {}
     for comment_id, raw in zip(wanted, mget(redis, [keys.comment(i) for i in wanted]), strict=True):
         if raw:
-            found[comment_id] = CommentRow(**json.loads(raw))
+            found[comment_id] = CommentRow(**orjson.loads(raw))
     missing = [i for i in wanted if i not in found]
     if missing:
         rows = [

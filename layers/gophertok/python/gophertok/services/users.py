@@ -6,10 +6,11 @@ Registration is synchronous in MySQL (the unique key on ``username`` settles rac
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import orjson
 
 from gophertok import keys, metrics, ratelimit
 from gophertok.adapters import kafka
@@ -118,7 +119,7 @@ def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
     profiles: dict[int, Profile] = {}
     for user_id, raw in zip(ids, cached, strict=True):
         if raw:
-            profiles[user_id] = Profile(**json.loads(raw))
+            profiles[user_id] = Profile(**orjson.loads(raw))
     missing = [i for i in ids if i not in profiles]
     if missing:
         found = _stored_profiles(missing)
@@ -156,7 +157,9 @@ def cache_profiles(profiles: Iterable[Profile], fill_only: bool = False) -> None
     pipe = get_redis().pipeline(transaction=False)
     count = 0
     for profile in profiles:
-        pipe.set(keys.user_profile(profile.id), json.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS, nx=fill_only)
+        pipe.set(
+            keys.user_profile(profile.id), orjson.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS, nx=fill_only
+        )
         count += 1
     if count:
         pipe.execute()

@@ -7,10 +7,11 @@ round trips: rows, counters, the viewer's likes, and the authors as full Users.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import orjson
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
@@ -44,7 +45,7 @@ def cache_rows(rows: Iterable[VideoRow], pipe: Pipeline | None = None) -> None:
     own = pipe is None
     pipe = pipe if pipe is not None else get_redis().pipeline(transaction=False)
     for row in rows:
-        pipe.set(keys.video(row.id), json.dumps(asdict(row), ensure_ascii=False), ex=keys.CACHE_TTL_SECONDS)
+        pipe.set(keys.video(row.id), orjson.dumps(asdict(row)), ex=keys.CACHE_TTL_SECONDS)
     if own:
         pipe.execute()
 
@@ -57,7 +58,7 @@ def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
     found: dict[int, VideoRow] = {}
     for video_id, raw in zip(ids, mget(get_redis(), [keys.video(i) for i in ids]), strict=True):
         if raw:
-            found[video_id] = VideoRow(**json.loads(raw))
+            found[video_id] = VideoRow(**orjson.loads(raw))
     missing = [i for i in ids if i not in found]
     if missing:
         rows = [
