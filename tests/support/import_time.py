@@ -128,13 +128,18 @@ class ImportProfile:
         return any(name == module or name.startswith(module + ".") for name in self.loaded)
 
     def importer_of(self, module: str) -> str:
-        """The module whose import first pulled ``module`` (or one of its submodules) in."""
+        """The module outside ``module``'s package whose import first pulled it (or a submodule) in."""
         names = list(self.self_us)
-        inside = [name for name in names if name == module or name.startswith(module + ".")]
-        root = names.index(module if module in self.self_us else inside[0])
-        for name in names[root + 1 :]:
-            if self.depth[name] < self.depth[names[root]]:
-                return name
+
+        def inside(name: str) -> bool:
+            return name == module or name.startswith(module + ".")
+
+        root = next(i for i, name in enumerate(names) if inside(name))
+        for index in range(root + 1, len(names)):
+            if self.depth[names[index]] < self.depth[names[root]]:  # the import that was under way
+                if not inside(names[index]):
+                    return names[index]
+                root = index  # a package is reported inside its submodule's import: climb on
         return "the probe"
 
     def subtree_us(self, module: str) -> int:

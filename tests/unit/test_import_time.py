@@ -28,6 +28,7 @@ from support.import_time import (
     lambda_sites,
     measure,
     median_cpu_us,
+    parse_importtime,
     profile,
 )
 from support.template import function_layers
@@ -136,3 +137,24 @@ def test_a_handler_that_imports_too_much_fails_both_checks(
     assert profiles[0].imported("kafka") and profiles[0].imported("boto3")
     assert profiles[0].importer_of("kafka") == "app"
     assert median_cpu_us(profiles) / median_cpu_us(runs[BASELINE]) > BUDGET
+
+
+def test_the_report_is_read_as_python_writes_it() -> None:
+    """A package is reported inside its submodule's import; a failed optional import is reported but not loaded."""
+    report = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:        10 |         10 |       cryptography",
+            "import time:        20 |         20 |       email",
+            "import time:        30 |         50 |     email.parser",
+            "import time:        40 |        100 |   jwt",
+            "import time:         5 |        105 | app",
+            "cpu-us: 99",
+            "loaded: app email email.parser jwt sys",
+        ]
+    )
+    found = parse_importtime(report, "app")
+    assert (found.total_us, found.cpu_us, found.self_us["email.parser"]) == (105, 99, 30)
+    assert found.importer_of("email") == "jwt" and found.importer_of("jwt") == "app"
+    assert not found.imported("cryptography") and found.imported("email")
+    assert found.subtree_us("email") == 50
