@@ -9,7 +9,9 @@ No services needed; tests/unit/test_import_time.py checks the same figures again
 
 "ms" is wall time as -X importtime reports it (its bookkeeping included), "CPU ms" the process's CPU time for
 the same import: on a loaded machine the CPU ratio is the steadier one, and the one the test holds to budget.
-The last table shows what the packages every function still imports cost (their modules' own time).
+The last table shows what the packages every function still imports cost (their modules' own time). The last
+line is what the first call of a function pays on AWS, where MYSQL_SECRET_ID/JWT_SECRET_ID are set: importing
+boto3 and creating a Secrets Manager client (adapters/secrets.py), which no import-time figure shows.
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "infra"), str(REPO / "layers" / "gophertok" / "python")]
 
 from gophertok import registry  # noqa: E402
-from support.import_time import BASELINE, lambda_sites, measure, median_cpu_us, median_wall_us  # noqa: E402
+from support.import_time import (  # noqa: E402
+    BASELINE,
+    RUNTIME,
+    lambda_sites,
+    measure,
+    median_cpu_us,
+    median_wall_us,
+    profile,
+)
 from support.template import function_layers  # noqa: E402
 
+SECRETS_CLIENT = 'import boto3\nboto3.client("secretsmanager")\n'  # what adapters/secrets.py does first
 # Packages (or subpackages) whose own modules' time is shown in the second table.
 PACKAGES = ("redis", "redis.asyncio", "asyncio", "pymysql", "jwt", "http", "email", "logging", "gophertok")
 
@@ -38,7 +49,10 @@ def main() -> int:
     args = parser.parse_args()
     functions = args.functions.split(",")
     with tempfile.TemporaryDirectory(prefix="import-time-") as scratch:
-        runs = measure(functions, function_layers(), lambda_sites(Path(scratch)), args.rounds)
+        sites = lambda_sites(Path(scratch) / "sites")
+        runs = measure(functions, function_layers(), sites, args.rounds)
+        (Path(scratch) / "secrets_client.py").write_text(SECRETS_CLIENT)
+        secrets = [profile([scratch, str(sites[RUNTIME])], "secrets_client") for _ in range(args.rounds)]
     wall, cpu = median_wall_us(runs[BASELINE]), median_cpu_us(runs[BASELINE])
     print(f"bare `import boto3`: {wall / 1000:.0f} ms, {cpu / 1000:.0f} ms CPU (median of {len(runs[BASELINE])})")
     print(f"cold import, median of {args.rounds}\n")
@@ -57,6 +71,11 @@ def main() -> int:
         ]
         if costs:
             print(f"| {package} | {statistics.median(costs) / 1000:.1f} | {len(costs)} |")
+    first_call = median_cpu_us(secrets)
+    print(
+        f"\nfirst call on AWS (secrets through boto3): import boto3 + Secrets Manager client "
+        f"{first_call / 1000:.0f} ms CPU = {first_call / cpu:.2f}× a bare `import boto3`, on top of the import above"
+    )
     return 0
 
 
