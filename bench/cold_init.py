@@ -8,7 +8,8 @@ Needs no services (it imports, it does not invoke) but a CPython 3.12 (pyenv or 
 
 Variants alternate within each round so machine load affects both alike; medians are printed. This measures
 the interpreter's share of init only: Lambda adds the sandbox start, layer mount and (SnapStart) restore, which
-cannot be imitated here.
+cannot be imitated here. bench/import_time.py sets every function beside a bare `import boto3` instead (the
+cold-start budget tests/unit/test_import_time.py holds them to), without building anything.
 """
 
 from __future__ import annotations

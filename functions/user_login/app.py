@@ -2,6 +2,9 @@
 
 from typing import Any
 
+# Every call checks a password and issues a token: loaded at init, not by the first call (services.users
+# imports them lazily for the functions that only read profiles).
+from gophertok.auth import passwords, tokens  # noqa: F401
 from gophertok.http import Request, http_endpoint
 from gophertok.services import users
 

@@ -136,3 +136,13 @@ SAMPLE_PARAMETERS = {
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "SecurityGroupIds": "sg-0123456789abcdef0",
 }
+
+
+def function_layers(template: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """Function folder -> the layers template.yaml gives it: "shared" (Globals) plus "ffmpeg" where attached."""
+    template = template or load_template()
+    layers = {}
+    for resource in functions(template).values():
+        own = [ref["Ref"] for ref in resource["Properties"].get("Layers", [])]
+        layers[function_folder(resource)] = ["shared"] + ["ffmpeg" for ref in own if ref == "FfmpegLayer"]
+    return layers

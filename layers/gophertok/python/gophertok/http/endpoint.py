@@ -8,12 +8,12 @@ generic 500 that carries the request id, never the exception text.
 from __future__ import annotations
 
 import functools
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from gophertok import logs
-from gophertok.adapters.redis_client import REDIS_ERRORS
 from gophertok.errors import AppError, Unavailable, spec_for
 from gophertok.http.request import Request, parse_event
 from gophertok.http.response import Envelope, failure, internal_error, proxy_response, success
@@ -50,6 +50,16 @@ def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]
     return handler
 
 
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    """The errors that mean Redis is unreachable. Empty while redis-py is not loaded: then none can have been
+    raised, and a function that never uses Redis (not_found) does not import it at cold start for this clause."""
+    if "redis" not in sys.modules:
+        return ()
+    from gophertok.adapters.redis_client import REDIS_ERRORS
+
+    return REDIS_ERRORS
+
+
 def _invoke(view: View, event: dict[str, Any], context: Any, request_id: str) -> tuple[Envelope, dict[str, str]]:
     """The envelope and the extra HTTP headers the answer carries (an error's Retry-After, say)."""
     try:
@@ -60,7 +70,7 @@ def _invoke(view: View, event: dict[str, Any], context: Any, request_id: str) ->
         else:
             log.info("request rejected", extra={"error_code": spec_for(error).status_code})
         return failure(error, request_id), error.headers()
-    except REDIS_ERRORS:
+    except _redis_errors():
         log.error("redis unavailable", extra={"error_code": 50300}, exc_info=True)
         return failure(Unavailable(), request_id), {}
     except Exception:

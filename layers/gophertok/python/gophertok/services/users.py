@@ -2,6 +2,9 @@
 
 Registration is synchronous in MySQL (the unique key on ``username`` settles races) and announces
 ``user.registered`` on Kafka; the profile consumer then draws the default avatar and background.
+
+Password hashing (argon2) and token issuing (PyJWT) are imported by ``register`` and ``login`` only: every
+other function reads profiles through this module and must not pay for them at cold start.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
 from gophertok.adapters.storage import public_url
 from gophertok.auth import identity
-from gophertok.auth.passwords import hash_password, needs_rehash, verify_password
-from gophertok.auth.tokens import issue_token
 from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.registry import Topics
@@ -58,6 +59,9 @@ def register(username: str | None, password: str | None, source_ip: str | None =
     ``source_ip`` (the HTTP caller's) is rate limited after validation, so a mistyped password does not use
     up the caller's registrations; in-process callers (the seed script) pass None.
     """
+    from gophertok.auth.passwords import hash_password
+    from gophertok.auth.tokens import issue_token
+
     username, password = validate_credentials(username, password)
     if source_ip is not None:
         ratelimit.hit("register", source_ip)
@@ -93,6 +97,9 @@ def login(username: str | None, password: str | None, source_ip: str = "") -> tu
 
     RateLimited while the username or ``source_ip`` is locked out after repeated failures (gophertok.ratelimit).
     """
+    from gophertok.auth.passwords import hash_password, needs_rehash, verify_password
+    from gophertok.auth.tokens import issue_token
+
     if not username or not password:
         raise InvalidInput("username and password are required")
     # As at registration: "alice " must not reach the padding collation and log in as "alice".
