@@ -15,7 +15,7 @@ from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import ScriptArg, get_redis, run_script_per_key
+from gophertok.adapters.redis_client import ScriptArg, get_redis, hmget_many, run_script_per_key
 from gophertok.errors import Unavailable
 
 Counts = dict[int, dict[str, int]]
@@ -80,15 +80,12 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         return {}
-    redis = get_redis()
-    pipe = redis.pipeline(transaction=False)
-    for item in wanted:
-        pipe.hgetall(key(item))
+    stored = hmget_many(get_redis(), [key(item) for item in wanted], list(fields))
     counts: Counts = {}
     missing = []
-    for item, stored in zip(wanted, pipe.execute(), strict=True):
-        if stored:
-            counts[item] = {field: int(stored.get(field, 0)) for field in fields}
+    for item, values in zip(wanted, stored, strict=True):
+        if any(value is not None for value in values):  # the scripts that fill a hash write every field
+            counts[item] = {field: int(value or 0) for field, value in zip(fields, values, strict=True)}
         else:
             missing.append(item)
     if missing:
