@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import select
 import subprocess
@@ -30,9 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from gophertok.config import get_settings
 from gophertok_local.functions import REPO_ROOT
-from gophertok_local.instance import HEADER
+from gophertok_local.instance import HEADER, encode
 
 LogSink = Callable[[str, str], None]
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit on the init phase
@@ -110,7 +111,7 @@ class Instance:
                 if len(buffer) >= end:
                     data = bytes(buffer[HEADER.size : end])
                     del buffer[:end]
-                    return json.loads(data)
+                    return orjson.loads(data)
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([self.replies], [], [], wait)[0]:
                 raise TimeoutError
@@ -166,7 +167,7 @@ class InstancePool:
         """Run ``event`` through a warm (or new) instance of ``function``; never raises for the function's
         own failure (see ``Invocation.error``)."""
         started = time.perf_counter()
-        payload = json.dumps({"event": event, "timeout_seconds": self.timeout_seconds}, separators=(",", ":"))
+        payload = encode({"event": event, "timeout_seconds": self.timeout_seconds})
         instance = self._acquire(function)
         outcome = Invocation(function, instance=0)
         keep = False
@@ -179,7 +180,7 @@ class InstancePool:
                     return outcome
                 outcome.init_ms = instance.init_ms
             outcome.instance = instance.id
-            keep = self._exchange(instance, payload.encode(), outcome)
+            keep = self._exchange(instance, payload, outcome)
         finally:
             self._release(instance, keep)
         outcome.total_ms = round((time.perf_counter() - started) * 1000, 3)
