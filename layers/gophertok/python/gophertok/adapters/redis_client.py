@@ -176,15 +176,43 @@ ScriptArg = str | int | float
 
 
 def run_script_per_key(source: str, calls: list[tuple[str, list[ScriptArg]]]) -> list[Any]:
-    """Run a one-key Lua script once per (key, args) call: pipelined on a standalone client (one round
-    trip), one call after another on a cluster client (whose pipelines cannot carry scripts)."""
+    """Run a one-key Lua script once per (key, args) call: pipelined on a standalone client (one round trip);
+    on a cluster client (whose pipelines cannot carry scripts), one pipeline per master through that node's own
+    client, so N keys still cost one round trip per node rather than N."""
     if not calls:
         return []
     client = get_redis()
     script = client.register_script(source)
     if isinstance(client, redis.cluster.RedisCluster):
-        return [script(keys=[key], args=args) for key, args in calls]
+        return _scripts_per_node(client, script, calls)
     pipe = client.pipeline(transaction=False)
     for key, args in calls:
         script(keys=[key], args=args, client=pipe)
     return pipe.execute()
+
+
+def _scripts_per_node(
+    client: redis.cluster.RedisCluster, script: Any, calls: list[tuple[str, list[ScriptArg]]]
+) -> list[Any]:
+    by_node: dict[str, list[int]] = {}
+    for index, (key, _) in enumerate(calls):
+        by_node.setdefault(client.get_node_from_key(key).name, []).append(index)  # type: ignore[no-untyped-call]
+    results: list[Any] = [None] * len(calls)
+    for name, indexes in by_node.items():
+        node = client.get_node(node_name=name)  # type: ignore[no-untyped-call]
+        node_client = node.redis_connection if node is not None else None
+        replies: list[Any] | None = None
+        if node_client is not None:
+            pipe = node_client.pipeline(transaction=False)
+            for index in indexes:
+                key, args = calls[index]
+                script(keys=[key], args=args, client=pipe)
+            try:
+                replies = pipe.execute()
+            except redis.exceptions.ResponseError:  # a slot moved since the map was read (MOVED/ASK)
+                replies = None
+        if replies is None:  # through the cluster client, which follows redirections: one call per key
+            replies = [script(keys=[calls[index][0]], args=calls[index][1]) for index in indexes]
+        for index, reply in zip(indexes, replies, strict=True):
+            results[index] = reply
+    return results
