@@ -3,8 +3,11 @@ database takes both its user and its password from the secret (moto stands in fo
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -57,3 +60,59 @@ def test_database_credentials_come_from_the_environment_locally(process_settings
     settings = load_settings({"MYSQL_USER": "local", "MYSQL_PASSWORD": "pw", "JWT_SECRET": "s" * 40})
 
     assert credentials(settings) == ("local", "pw")
+
+
+class FakeExtension(http.server.BaseHTTPRequestHandler):
+    """The Parameters and Secrets extension's local endpoint: GET /secretsmanager/get?secretId=..., answering only
+    with the session token; it serves what it cached, which may be older than Secrets Manager."""
+
+    values: dict[str, str] = {}
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        secret_id = query.get("secretId", [""])[0]
+        FakeExtension.requests.append(secret_id)
+        if self.headers.get("X-Aws-Parameters-Secrets-Token") != "session-token" or secret_id not in self.values:
+            self.send_response(400 if secret_id in self.values else 404)
+            self.end_headers()
+            return
+        body = json.dumps({"Name": secret_id, "SecretString": self.values[secret_id]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def extension(monkeypatch, secrets_manager):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeExtension)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeExtension.values, FakeExtension.requests = {}, []
+    monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(server.server_address[1]))
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
+    yield FakeExtension
+    server.shutdown()
+    server.server_close()
+
+
+def test_with_the_extension_attached_secrets_are_read_from_it(extension, secrets_manager):
+    arn = secrets_manager.create_secret(Name="db", SecretString=json.dumps({"password": "in manager"}))["ARN"]
+    extension.values[arn] = json.dumps({"password": "from the extension"})
+
+    assert secrets.secret_field(arn, "password") == "from the extension"
+    assert extension.requests == [arn]
+
+
+def test_a_fresh_read_and_a_failing_extension_go_to_secrets_manager(extension, secrets_manager):
+    arn = secrets_manager.create_secret(Name="db", SecretString=json.dumps({"password": "rotated"}))["ARN"]
+    extension.values[arn] = json.dumps({"password": "stale"})
+    assert secrets.secret_field(arn, "password") == "stale"
+
+    assert secrets.secret_field(arn, "password", refresh=True) == "rotated"  # the extension's cache is bypassed
+    other = secrets_manager.create_secret(Name="jwt", SecretString="j" * 40)["ARN"]
+    assert secrets.secret_field(other, "jwt_secret") == "j" * 40  # the extension does not know it: 404

@@ -121,11 +121,22 @@ def test_only_the_functions_that_decode_video_carry_the_ffmpeg_layer(translated)
     folders = _function_folders(translated)
     with_ffmpeg = set()
     for name, function in of_type(translated, "AWS::Lambda::Function").items():
-        layers = [layer["Ref"] for layer in function["Properties"]["Layers"]]
+        layers = [layer["Ref"] for layer in function["Properties"]["Layers"] if "Ref" in layer]
         assert layers[0].startswith("SharedLayer"), (name, layers)
         if any(layer.startswith("FfmpegLayer") for layer in layers):
             with_ffmpeg.add(folders[name])
     assert with_ffmpeg == {"video_publish", "video_ingest"}
+
+
+def test_every_function_can_read_its_secrets_through_the_secrets_extension(translated):
+    """With SecretsExtensionLayerArn set, every function gets the extension's layer and the port it listens on
+    (gophertok/adapters/secrets.py then reads through it); with "" neither (AWS::NoValue)."""
+    extension = {"Fn::If": ["UseSecretsExtension", {"Ref": "SecretsExtensionLayerArn"}, {"Ref": "AWS::NoValue"}]}
+    port = {"Fn::If": ["UseSecretsExtension", "2773", {"Ref": "AWS::NoValue"}]}
+    for name, function in of_type(translated, "AWS::Lambda::Function").items():
+        assert extension in function["Properties"]["Layers"], name
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == port, name
 
 
 def _statements(node) -> list[dict]:
