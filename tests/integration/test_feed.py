@@ -177,8 +177,7 @@ def test_a_warm_feed_page_costs_the_same_round_trips_for_30_videos_as_for_10(cli
     bound = start + 1000
     pages = {size: (lambda size=size: feed.list_feed(bound, viewer.user_id, page_size=size)) for size in (10, 30)}
 
-    cold = {}
-    for size, page in pages.items():
+    def measured_cold(size: int) -> tuple[int, int]:
         # Cold: rows, counters and profiles of these videos are not cached yet (the indexes are).
         ids = [e.video_id for e in feed.page_entries(bound, size)]
         author_ids = [a.user_id for a in authors]
@@ -187,7 +186,11 @@ def test_a_warm_feed_page_costs_the_same_round_trips_for_30_videos_as_for_10(cli
             *[keys.user_stats(i) for i in author_ids], *[keys.user_profile(i) for i in author_ids],
             keys.user_following(viewer.user_id), keys.user_likes(viewer.user_id),
         )  # fmt: skip
-        cold[size] = _measure(page)
+        return _measure(pages[size])
+
+    # The profile consumer may cache a new author's profile between the deletion and the page (one SQL and one
+    # Redis round trip less); an N+1 would show in every run, so take the worst of two.
+    cold = {size: max(measured_cold(size) for _ in range(2)) for size in pages}
     # Other tests may drop shared cache keys meanwhile; an N+1 would show in every run, so take the best.
     warm = {size: min(_measure(page) for _ in range(3)) for size, page in pages.items()}
     assert len(pages[30]().videos) == 30 and len(pages[10]().videos) == 10

@@ -69,9 +69,9 @@ def test_a_like_set_evicted_between_loading_and_changing_is_loaded_again_not_cre
     redis_client.delete(keys.user_likes(fan.user_id))
     real_ensure, calls = read_model.ensure_likes, []
 
-    def evicted_right_after(user_id: int) -> str:
+    def evicted_right_after(user_id: int, members=()) -> str:
         calls.append(user_id)
-        key = real_ensure(user_id)
+        key = real_ensure(user_id, members)
         if len(calls) == 1:
             redis_client.delete(key)  # evicted between the check and the script
         return key

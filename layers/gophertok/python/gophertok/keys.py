@@ -6,6 +6,9 @@ MySQL at any time):
   video_stats and the domain services); writers call the same ``ensure_*`` loaders before they apply
   a change, then change it, so a write never creates a partial key.
 - Sorted sets that may legitimately be empty hold the SENTINEL member with score 0; readers skip it.
+  A user's likes, followings, followers and friends are bounded (services/id_sets.py): they keep the newest
+  WINDOW members, and when MySQL holds more the SENTINEL's score is their floor (complete strictly above it;
+  below it MySQL answers by index).
 - Counters live in one hash per user and per video (fields listed below) and change by HINCRBY, only
   while the hash exists (one script checks and changes), so an increment never makes a partial hash.
 - Every key but ID_WORKER_LEASES expires: CACHE_TTL_SECONDS after its last rebuild or write (writers

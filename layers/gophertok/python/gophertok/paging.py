@@ -54,33 +54,55 @@ class Page:
     next_cursor: str  # "" when there is nothing after this page
 
 
+Below = Callable[[int, "Cursor | None", int], list[tuple[str, int]]]  # (floor, cursor, n) -> rows from MySQL
+
+
 def newest_first(
-    key: str, cursor: Cursor | None, size: int = PAGE_SIZE, rebuild: Callable[[], object] | None = None
+    key: str,
+    cursor: Cursor | None,
+    size: int = PAGE_SIZE,
+    rebuild: Callable[[], object] | None = None,
+    below: Below | None = None,
 ) -> Page:
     """One page of an id ZSET (highest score first), after ``cursor``; the SENTINEL is skipped.
 
-    A loaded key always holds its SENTINEL, so an empty read means the key is missing: ``rebuild`` then
-    loads it and the page is read again. One Redis round trip when the key is loaded, unless more than
-    _TIE_SLACK members share the cursor's score.
+    A loaded key always holds its SENTINEL, so a missing one means the key is missing: ``rebuild`` then loads it
+    and the page is read again. A bounded set (services/id_sets.py) whose SENTINEL carries a floor holds only what
+    is above it; a page that reaches the floor continues with ``below(floor, cursor, n)`` (MySQL, by index). One
+    Redis round trip when the key is loaded, unless more than _TIE_SLACK members share the cursor's score.
     """
     redis = get_redis()
     slack = _TIE_SLACK
     while True:
         wanted = size + 2 + (slack if cursor else 0)  # +1 to know if more follow, +1 for the sentinel
+        pipe = redis.pipeline(transaction=False)
+        pipe.zscore(key, keys.SENTINEL)
         if cursor is None:
-            raw = redis.zrevrange(key, 0, wanted - 1, withscores=True)
+            pipe.zrevrange(key, 0, wanted - 1, withscores=True)
         else:
-            raw = redis.zrevrangebyscore(key, cursor.score, "-inf", start=0, num=wanted, withscores=True)
-        rows = cast("list[tuple[str, float]]", raw)  # decode_responses=True: (member, score) pairs
-        if not rows and rebuild is not None:
+            pipe.zrevrangebyscore(key, cursor.score, "-inf", start=0, num=wanted, withscores=True)
+        sentinel, raw = pipe.execute()
+        if sentinel is None and rebuild is not None:
             rebuild()
             rebuild = None
             continue
+        floor = int(sentinel or 0)
+        rows = cast("list[tuple[str, float]]", raw)  # decode_responses=True: (member, score) pairs
         items = [
             (member, int(score))
             for member, score in rows
-            if member != keys.SENTINEL and (cursor is None or cursor.precedes(int(score), member))
+            if member != keys.SENTINEL
+            and (cursor is None or cursor.precedes(int(score), member))
+            and (not floor or int(score) > floor)  # at or below the floor, MySQL answers
         ]
+        reached_floor = (
+            len(rows) < wanted
+            or any(member == keys.SENTINEL for member, _ in rows)
+            or (cursor is not None and cursor.score <= floor)
+        )
+        if floor and below is not None and reached_floor and len(items) <= size:
+            items += below(floor, cursor, size + 1 - len(items))
+            break
         if len(items) > size or len(rows) < wanted:
             break
         slack *= 8

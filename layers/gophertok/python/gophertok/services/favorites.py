@@ -20,7 +20,7 @@ from gophertok.adapters.redis_client import get_redis
 from gophertok.errors import InvalidInput, NotFound, Unavailable
 from gophertok.events import Event
 from gophertok.registry import Topics
-from gophertok.services import read_model, users, videos
+from gophertok.services import id_sets, read_model, users, videos
 
 LIKE, UNLIKE = 1, 2
 FAVORITE_CHANGED = "favorite.changed"
@@ -96,7 +96,7 @@ def _change(user_id: int, video_id: int, liked: bool) -> LikeChange:
     already in that state."""
     script = get_redis().register_script(_CHANGE_LIKE)
     for _ in range(3):  # the ZSET may be evicted between loading and changing it
-        likes = read_model.ensure_likes(user_id)
+        likes = read_model.ensure_likes(user_id, [video_id])
         changed, version, at = script(
             keys=[likes, keys.user_likes_clock(user_id)], args=[video_id, "1" if liked else "0", keys.CACHE_TTL_SECONDS]
         )
@@ -153,7 +153,12 @@ def list_liked_videos(user_id: int, viewer_id: int | None, cursor: paging.Cursor
     """
     if user_id not in users.load_profiles([user_id]):
         raise NotFound("user not found")
-    page = paging.newest_first(keys.user_likes(user_id), cursor, rebuild=lambda: read_model.ensure_likes(user_id))
+    page = paging.newest_first(
+        keys.user_likes(user_id),
+        cursor,
+        rebuild=lambda: read_model.ensure_likes(user_id),
+        below=id_sets.below(id_sets.LIKES, user_id),
+    )
     return videos.video_objects(page.ids, viewer_id), page.next_cursor
 
 

@@ -21,7 +21,7 @@ def on_follow_changed(follower_id: int, followee_id: int, following: bool, follo
         pipe.execute()
         return
     # The followee follows back iff they are among the follower's followers.
-    back = get_redis().zscore(read_model.ensure_followers(follower_id), str(followee_id))
+    back = get_redis().zscore(read_model.ensure_followers(follower_id, [followee_id]), str(followee_id))
     if back is None:
         return
     since = max(int(back), int(followed_at))

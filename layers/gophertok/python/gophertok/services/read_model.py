@@ -17,6 +17,7 @@ from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import ScriptArg, get_redis, hmget_many, run_script_per_key
 from gophertok.errors import Unavailable
+from gophertok.services import id_sets
 
 Counts = dict[int, dict[str, int]]
 REBUILD_LOCK_MS = 5000  # longest a rebuild may take before another request may start its own
@@ -158,14 +159,6 @@ def adjust_video_stats(changes: Iterable[tuple[int, str, int]]) -> None:
 
 # Sorted sets of ids ------------------------------------------------------------------------------
 
-_FOLLOWING_SQL = (
-    "SELECT followee_id AS member, followed_at AS score FROM follows WHERE follower_id = %s AND following = 1"
-)
-_FOLLOWERS_SQL = (
-    "SELECT follower_id AS member, followed_at AS score FROM follows WHERE followee_id = %s AND following = 1"
-)
-_LIKES_SQL = "SELECT video_id AS member, liked_at AS score FROM favorites WHERE user_id = %s AND liked = 1"
-
 
 def ensure_zset(key: str, sql: str, owner: int) -> str:
     """Rebuild the id ZSET ``key`` from ``sql`` (selecting ``member`` and ``score`` for ``owner``) when it
@@ -223,18 +216,20 @@ def store_zset(key: str, mapping: dict[str, int]) -> None:
     pipe.execute()
 
 
-def ensure_following(user_id: int) -> str:
-    return ensure_zset(keys.user_following(user_id), _FOLLOWING_SQL, user_id)
+def ensure_following(user_id: int, members: Sequence[int] = ()) -> str:
+    """The user's followings (bounded: services/id_sets.py), with ``members`` older than its floor promoted."""
+    return id_sets.ensure(id_sets.FOLLOWING, user_id, members)
 
 
-def ensure_followers(user_id: int) -> str:
-    return ensure_zset(keys.user_followers(user_id), _FOLLOWERS_SQL, user_id)
+def ensure_followers(user_id: int, members: Sequence[int] = ()) -> str:
+    return id_sets.ensure(id_sets.FOLLOWERS, user_id, members)
 
 
 def ensure_friends(user_id: int) -> str:
-    """Build the friends ZSET from the follow ZSETs when it is missing; returns its key.
+    """Build the friends ZSET when it is missing; returns its key.
 
-    Built from Redis, not MySQL: the follow ZSETs already hold the changes still on their way to MySQL.
+    Built from the follow ZSETs, which already hold the changes still on their way to MySQL; when either is
+    bounded below a floor (the user has more than id_sets.WINDOW of them), from MySQL's mutual follows instead.
     """
     key = keys.user_friends(user_id)
     redis = get_redis()
@@ -242,25 +237,28 @@ def ensure_friends(user_id: int) -> str:
         return key
 
     def rebuild() -> None:
-        # decode_responses=True: (member, score) pairs
-        following = cast("list[tuple[str, float]]", redis.zrange(ensure_following(user_id), 0, -1, withscores=True))
-        followers = dict(
-            cast("list[tuple[str, float]]", redis.zrange(ensure_followers(user_id), 0, -1, withscores=True))
-        )
-        mapping = {
-            member: int(max(score, followers[member]))
+        following_key, followers_key = ensure_following(user_id), ensure_followers(user_id)
+        pipe = redis.pipeline(transaction=False)
+        pipe.zrange(following_key, 0, -1, withscores=True)
+        pipe.zrange(followers_key, 0, -1, withscores=True)
+        following, followers = cast("tuple[list[tuple[str, float]], list[tuple[str, float]]]", tuple(pipe.execute()))
+        back = dict(followers)
+        if back.get(keys.SENTINEL) or dict(following).get(keys.SENTINEL):  # a floor: Redis holds only the newest
+            id_sets.store(id_sets.FRIENDS, user_id, id_sets.FRIENDS.newest(user_id, id_sets.WINDOW + 1))
+            return
+        rows = [
+            (member, int(max(score, back[member])))
             for member, score in following
-            if member != keys.SENTINEL and member in followers
-        }
-        mapping[keys.SENTINEL] = 0
-        store_zset(key, mapping)
+            if member != keys.SENTINEL and member in back
+        ]
+        id_sets.store(id_sets.FRIENDS, user_id, rows)
 
     rebuild_once(key, rebuild)
     return key
 
 
-def ensure_likes(user_id: int) -> str:
-    return ensure_zset(keys.user_likes(user_id), _LIKES_SQL, user_id)
+def ensure_likes(user_id: int, members: Sequence[int] = ()) -> str:
+    return id_sets.ensure(id_sets.LIKES, user_id, members)
 
 
 # KEYS[1] a ZSET; ARGV the TTL, then score, member pairs. Adds only to a loaded ZSET, so a writer never
@@ -283,32 +281,31 @@ def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
     redis.register_script(_ADD_IF_LOADED)(keys=[key], args=args, client=redis)
 
 
-def _flags(
-    key_of: Callable[[int], str], ensure: Callable[[int], str], owner: int | None, ids: Iterable[int]
-) -> set[int]:
+def _flags(kind: id_sets.IdSet, owner: int | None, ids: Iterable[int]) -> set[int]:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not owner or not wanted:
         return set()
     redis = get_redis()
-    key = key_of(owner)
-    pipe = redis.pipeline(transaction=False)
-    pipe.exists(key)
-    pipe.zmscore(key, [str(i) for i in wanted])
-    exists, scores = pipe.execute()
-    if not exists:
-        ensure(owner)
-        scores = redis.zmscore(key, [str(i) for i in wanted])
-    return {item for item, score in zip(wanted, scores, strict=True) if score is not None}
+    key = kind.key_of(owner)
+    scores = redis.zmscore(key, [keys.SENTINEL, *map(str, wanted)])
+    if scores[0] is None:  # not loaded
+        id_sets.ensure(kind, owner)
+        scores = redis.zmscore(key, [keys.SENTINEL, *map(str, wanted)])
+    found = {item for item, score in zip(wanted, scores[1:], strict=True) if score is not None}
+    absent = [str(item) for item in wanted if item not in found]
+    if scores[0] and absent:  # a floor: older members are only in MySQL
+        found |= {int(member) for member in kind.scores_of(owner, absent)}
+    return found
 
 
 def following_flags(viewer_id: int | None, user_ids: Iterable[int]) -> set[int]:
     """The subset of ``user_ids`` that ``viewer_id`` follows (empty for anonymous viewers)."""
-    return _flags(keys.user_following, ensure_following, viewer_id, user_ids)
+    return _flags(id_sets.FOLLOWING, viewer_id, user_ids)
 
 
 def liked_flags(viewer_id: int | None, video_ids: Iterable[int]) -> set[int]:
     """The subset of ``video_ids`` that ``viewer_id`` likes (empty for anonymous viewers)."""
-    return _flags(keys.user_likes, ensure_likes, viewer_id, video_ids)
+    return _flags(id_sets.LIKES, viewer_id, video_ids)
 
 
 def zset_page(key: str, start: int = 0, stop: int = -1) -> list[int]:

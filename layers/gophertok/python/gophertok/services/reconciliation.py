@@ -126,12 +126,13 @@ def _set_drift(ids: Sequence[int], sets: SetSizes, counts: Callable[[Sequence[in
     for item in ids:
         for key_of, _ in sets.values():
             pipe.zcard(key_of(item))
-    sizes = iter(pipe.execute())
+            pipe.zscore(key_of(item), keys.SENTINEL)
+    replies = iter(pipe.execute())
     loaded: dict[tuple[str, int], int] = {}
     for item in ids:
         for kind in sets:
-            size = int(next(sizes))
-            if size:
+            size, floor = int(next(replies)), next(replies)
+            if size and not floor:  # loaded and whole (a bounded set above its floor is not a count)
                 loaded[(kind, item)] = size - 1  # without the sentinel
     if not loaded:
         return {}

@@ -80,7 +80,7 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     whose state already matches re-announces that state with a new version, so a crash that lost the first
     request's event is healed by the client's retry.
     """
-    following_key = read_model.ensure_following(follower_id)
+    following_key = read_model.ensure_following(follower_id, [followee_id])
     followers_key = read_model.ensure_followers(followee_id)
     changed, version, previous = _change_following(following_key, follower_id, followee_id, following)
     # A follow that was already in place keeps the time it began; any other change happens now.
@@ -135,7 +135,7 @@ def _change_following(
         if int(changed) >= 0:
             version = ids.version_from_redis_time(int(at_us))
             return bool(int(changed)), version, None if previous is None else float(previous)
-        following_key = read_model.ensure_following(follower_id)
+        following_key = read_model.ensure_following(follower_id, [followee_id])
     raise Unavailable("the cache keeps losing this list, please retry")
 
 

@@ -1,0 +1,177 @@
+"""Bounded id ZSETs of one owner (a user's likes, followings, followers and friends), backed by MySQL.
+
+A set holds at most the newest WINDOW members (score: when the like or follow began). When MySQL holds more, the
+SENTINEL's score is the set's *floor*: the ZSET is complete strictly above it, and what is at or below it is read
+from MySQL by index (list pages past the floor, flags and the write paths' "is it already there?" for an older
+member). A floor of 0 means the ZSET holds everything. So a 50M-follower account costs one WINDOW-sized key, loaded
+once, instead of a multi-GB key loaded before every follow; a set that grows past TRIM_AT by new writes is cut back
+to WINDOW inside the script that touches it.
+
+A member older than the floor that a write is about to change is first *promoted*: added to the ZSET with its
+MySQL score (ZADD NX), so the write's check-and-change script sees it and counts the change right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from gophertok import keys
+from gophertok.adapters.mysql import get_database, placeholders
+from gophertok.adapters.redis_client import get_redis
+
+WINDOW = 1000  # newest members a set keeps
+TRIM_AT = WINDOW + WINDOW // 4  # a set that grew past this (new writes) is cut back to WINDOW
+TIE_SLACK = 32  # extra rows read below a page's end, for rows sharing its score
+Rows = list[tuple[str, int]]  # (member, score), newest first
+
+
+@dataclass(frozen=True)
+class IdSet:
+    """One kind of set: its key and the MySQL rows behind it (``select`` picks ``member`` and ``score`` of the
+    owner's rows, ``%s`` the owner)."""
+
+    key_of: Callable[[int], str]
+    select: str
+    member: str  # the member's column, for "which of these ids"
+    score: str  # the score's column expression, for "at or below the floor"
+
+    def newest(self, owner: int, limit: int, at_most: int | None = None) -> Rows:
+        """The owner's newest ``limit`` rows, or the newest at or below ``at_most``."""
+        args: tuple[int, ...]
+        if at_most is None:
+            sql, args = f"{self.select} ORDER BY score DESC LIMIT %s", (owner, limit)
+        else:
+            sql, args = f"{self.select} AND {self.score} <= %s ORDER BY score DESC LIMIT %s", (owner, at_most, limit)
+        return [(str(row["member"]), int(row["score"])) for row in get_database().query(sql, args)]
+
+    def scores_of(self, owner: int, members: Sequence[str]) -> dict[str, int]:
+        """The MySQL scores of those of ``members`` that are in the owner's set."""
+        sql = f"{self.select} AND {self.member} IN ({placeholders(len(members))})"
+        rows = get_database().query(sql, (owner, *[int(m) for m in members]))
+        return {str(row["member"]): int(row["score"]) for row in rows}
+
+
+FOLLOWING = IdSet(
+    keys.user_following,
+    "SELECT followee_id AS member, followed_at AS score FROM follows WHERE follower_id = %s AND following = 1",
+    "followee_id",
+    "followed_at",
+)
+FOLLOWERS = IdSet(
+    keys.user_followers,
+    "SELECT follower_id AS member, followed_at AS score FROM follows WHERE followee_id = %s AND following = 1",
+    "follower_id",
+    "followed_at",
+)
+LIKES = IdSet(
+    keys.user_likes,
+    "SELECT video_id AS member, liked_at AS score FROM favorites WHERE user_id = %s AND liked = 1",
+    "video_id",
+    "liked_at",
+)
+# Mutual follows, anchored on the owner's followings (primary key) and each one's edge back (primary key).
+FRIENDS = IdSet(
+    keys.user_friends,
+    "SELECT a.followee_id AS member, GREATEST(a.followed_at, b.followed_at) AS score FROM follows a "
+    "JOIN follows b ON b.follower_id = a.followee_id AND b.followee_id = a.follower_id AND b.following = 1 "
+    "WHERE a.follower_id = %s AND a.following = 1",
+    "a.followee_id",
+    "GREATEST(a.followed_at, b.followed_at)",
+)
+
+# KEYS[1] a set; ARGV[1] TTL, ARGV[2] TRIM_AT, ARGV[3] WINDOW, ARGV[4] SENTINEL, ARGV[5..] members. nil when the set
+# is not loaded; else the scores of the SENTINEL (the floor) and of the members, after pushing the expiry back and
+# cutting a set grown past TRIM_AT back to its newest WINDOW members (the cut's score becomes the floor).
+_TOUCH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then
+  local window = tonumber(ARGV[3])
+  local top = redis.call('ZREVRANGE', KEYS[1], 0, window + 1, 'WITHSCORES')
+  local count = 0
+  for i = 1, #top, 2 do
+    if top[i] ~= ARGV[4] then
+      count = count + 1
+      if count == window + 1 then
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', top[i + 1])
+        redis.call('ZADD', KEYS[1], top[i + 1], ARGV[4])
+        break
+      end
+    end
+  end
+end
+return redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 4))
+"""
+
+
+def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:
+    """The owner's set key, loaded (newest WINDOW from MySQL) if missing, with each of ``members`` that MySQL holds
+    below the floor promoted into it; one script call when the set is loaded and nothing needs promoting."""
+    from gophertok.services.read_model import rebuild_once
+
+    key, wanted = kind.key_of(owner), [str(m) for m in members]
+    redis = get_redis()
+    touch = redis.register_script(_TOUCH)
+    args: list[str | int] = [keys.CACHE_TTL_SECONDS, TRIM_AT, WINDOW, keys.SENTINEL, *wanted]
+    scores = cast("list[Any] | None", touch(keys=[key], args=args, client=redis))
+    if scores is None:
+        rebuild_once(key, lambda: _rebuild(kind, owner, key))
+        scores = cast("list[Any]", redis.zmscore(key, [keys.SENTINEL, *wanted]))
+    floor = int(float(scores[0] or 0))
+    absent = [member for member, score in zip(wanted, scores[1:], strict=True) if score is None]
+    if floor and absent:
+        older = kind.scores_of(owner, absent)
+        if older:
+            redis.zadd(key, dict(older), nx=True)
+    return key
+
+
+def _rebuild(kind: IdSet, owner: int, key: str) -> None:
+    from gophertok.services.read_model import store_zset
+
+    rows = kind.newest(owner, WINDOW + 1)
+    floor = rows[WINDOW][1] if len(rows) > WINDOW else 0
+    mapping = {member: score for member, score in rows if score > floor}
+    mapping[keys.SENTINEL] = floor
+    store_zset(key, mapping)
+
+
+def store(kind: IdSet, owner: int, rows: Rows) -> None:
+    """Store a set computed elsewhere (``rows``: every member, any order), bounded like a loaded one."""
+    from gophertok.services.read_model import store_zset
+
+    rows = sorted(rows, key=lambda row: row[1], reverse=True)
+    floor = rows[WINDOW][1] if len(rows) > WINDOW else 0
+    mapping = {member: score for member, score in rows if score > floor}
+    mapping[keys.SENTINEL] = floor
+    store_zset(kind.key_of(owner), mapping)
+
+
+def floor_of(key: str) -> int | None:
+    """The set's floor (0: complete), or None when it is not loaded."""
+    score = get_redis().zscore(key, keys.SENTINEL)
+    return None if score is None else int(score)
+
+
+def below(kind: IdSet, owner: int) -> Callable[[int, Any, int], Rows]:
+    """For paging.newest_first: ``fetch(top, cursor, n)`` gives the ``n`` rows after ``cursor`` (a paging.Cursor
+    or None) at or below score ``top``, newest first and ordered on ties as Redis orders members."""
+
+    def fetch(top: int, cursor: Any, n: int) -> Rows:
+        if cursor is not None:
+            top = min(top, cursor.score)
+        limit = n + 1 + TIE_SLACK
+        while True:
+            rows = sorted(kind.newest(owner, limit, at_most=top), key=lambda row: (row[1], row[0]), reverse=True)
+            full = len(rows) == limit
+            if full:  # the lowest score may have more rows than were read: only what is above it is certain
+                lowest = rows[-1][1]
+                rows = [row for row in rows if row[1] > lowest]
+            after = [row for row in rows if cursor is None or cursor.precedes(row[1], row[0])]
+            if len(after) >= n or not full:
+                return after[:n]
+            limit *= 8
+
+    return fetch
