@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gophertok import keys, paging
-from gophertok.services import favorites, id_sets, read_model, relation_lists, relations
+from gophertok.services import comments, favorites, id_sets, read_model, relation_lists, relations
 from support.interactions import make_video
 from support.polling import unique_name
 
@@ -121,8 +121,27 @@ def test_the_friend_list_of_a_user_with_more_follows_than_the_window_is_whole(da
 
 
 def test_the_statements_below_the_floor_use_an_index(database):
-    for kind in (id_sets.FOLLOWING, id_sets.FOLLOWERS, id_sets.LIKES):
+    for kind in (id_sets.FOLLOWING, id_sets.FOLLOWERS, id_sets.LIKES, id_sets.COMMENTS):
         sql = f"{kind.select} AND {kind.score} <= %s ORDER BY score DESC LIMIT %s"
         plan = database.query("EXPLAIN " + sql, (1, 10**13, 10))
         assert all(step.get("key") and step.get("type") != "ALL" for step in plan), (sql, plan)
         assert not any("filesort" in str(step.get("Extra") or "") for step in plan), (sql, plan)
+
+
+def test_a_video_with_more_comments_than_the_window_lists_and_deletes_the_older_ones(database, redis_client):
+    author = register(database)
+    video = make_video(database, author)
+    ids = [10**17 + n for n in range(WINDOW + 5)]
+    database.execute_many(
+        "INSERT INTO comments (id, video_id, user_id, content, created_at) VALUES (%s, %s, %s, %s, %s)",
+        [(comment_id, video, author, f"c{n}", 1000 + n) for n, comment_id in enumerate(ids)],
+    )
+    listed, _ = comments.list_comments(video, None)
+    assert [c["id"] for c in listed] == list(reversed(ids))  # newest first, the older ones from MySQL
+    assert redis_client.zcard(keys.video_comments(video)) - 1 <= WINDOW
+    before = read_model.video_counts([video])[video]["comment_count"]
+    cached = read_model.load_video_stats([video])[video]["comment_count"]
+
+    comments.delete_comment(author, video, ids[0])  # the oldest: below the floor
+
+    assert read_model.load_video_stats([video])[video]["comment_count"] == cached - 1 == before - 1

@@ -9,7 +9,7 @@ The consumer persists ``comment.added`` with an insert that keeps an existing ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from gophertok.errors import Forbidden, InvalidInput, NotFound
 from gophertok.events import Event
 from gophertok.moderation import mask, refuse_control_characters
 from gophertok.registry import Topics
-from gophertok.services import id_collisions, read_model, users, videos
+from gophertok.services import id_collisions, id_sets, read_model, users, videos
 
 ADD, DELETE = 1, 2
 COMMENT_ADDED = "comment.added"
@@ -119,12 +119,10 @@ def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
     return found
 
 
-_LIVE_COMMENTS_SQL = "SELECT id AS member, created_at AS score FROM comments WHERE video_id = %s AND deleted_at IS NULL"
-
-
-def ensure_video_comments(video_id: int) -> str:
-    """The video's comment ZSET key, rebuilt from MySQL's live comments if it is missing."""
-    return read_model.ensure_zset(keys.video_comments(video_id), _LIVE_COMMENTS_SQL, video_id)
+def ensure_video_comments(video_id: int, members: Sequence[int] = ()) -> str:
+    """The video's comment ZSET key (bounded: services/id_sets.py), rebuilt from MySQL's newest live comments if it
+    is missing, with ``members`` older than its floor brought back in."""
+    return id_sets.ensure(id_sets.COMMENTS, video_id, members)
 
 
 # Use cases -------------------------------------------------------------------------------------
@@ -186,7 +184,7 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
         raise InvalidInput("the comment does not belong to this video (check video_id and comment_id)")
     if row.user_id != user_id:
         raise Forbidden("only the author of a comment can delete it")
-    key = ensure_video_comments(video_id)
+    key = ensure_video_comments(video_id, [comment_id])
     removed, deleted_at = _remove_at_redis_time(key, comment_id)
     deleted = replace(row, deleted_at=deleted_at)
     if not removed:
@@ -233,7 +231,11 @@ def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | 
     """
     videos.require_video(video_id)
     page = paging.newest_first(
-        keys.video_comments(video_id), cursor, PAGE_SIZE, rebuild=lambda: ensure_video_comments(video_id)
+        keys.video_comments(video_id),
+        cursor,
+        PAGE_SIZE,
+        rebuild=lambda: ensure_video_comments(video_id),
+        below=id_sets.below(id_sets.COMMENTS, video_id),
     )
     rows = load_comments(page.ids)
     live = [rows[i] for i in page.ids if i in rows and rows[i].deleted_at is None]

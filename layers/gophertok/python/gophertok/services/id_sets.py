@@ -1,4 +1,5 @@
-"""Bounded id ZSETs of one owner (a user's likes, followings, followers and friends), backed by MySQL.
+"""Bounded id ZSETs of one owner (a user's likes, followings, followers and friends, a video's comments), backed by
+MySQL.
 
 A set holds at most the newest WINDOW members (score: when the like or follow began). When MySQL holds more, the
 SENTINEL's score is the set's *floor*: the ZSET is complete strictly above it, and what is at or below it is read
@@ -70,6 +71,12 @@ LIKES = IdSet(
     "SELECT video_id AS member, liked_at AS score FROM favorites WHERE user_id = %s AND liked = 1",
     "video_id",
     "liked_at",
+)
+COMMENTS = IdSet(  # a video's live comments (owner: the video)
+    keys.video_comments,
+    "SELECT id AS member, created_at AS score FROM comments WHERE video_id = %s AND deleted_at IS NULL",
+    "id",
+    "created_at",
 )
 # Mutual follows, anchored on the owner's followings (primary key) and each one's edge back (primary key).
 FRIENDS = IdSet(

@@ -160,24 +160,6 @@ def adjust_video_stats(changes: Iterable[tuple[int, str, int]]) -> None:
 # Sorted sets of ids ------------------------------------------------------------------------------
 
 
-def ensure_zset(key: str, sql: str, owner: int) -> str:
-    """Rebuild the id ZSET ``key`` from ``sql`` (selecting ``member`` and ``score`` for ``owner``) when it
-    is missing; returns ``key``. The SENTINEL marks it loaded even when empty. A loaded key's expiry is
-    pushed back (EXPIRE is also the existence check: one round trip)."""
-    redis = get_redis()
-    if redis.expire(key, keys.CACHE_TTL_SECONDS):
-        return key
-
-    def rebuild() -> None:
-        rows = get_database().query(sql, (owner,))
-        mapping = {str(row["member"]): int(row["score"]) for row in rows}
-        mapping[keys.SENTINEL] = 0
-        store_zset(key, mapping)
-
-    rebuild_once(key, rebuild)
-    return key
-
-
 # KEYS[1] a rebuild lock; ARGV[1] the holder's token. Releases the lock only if this holder still has it.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
