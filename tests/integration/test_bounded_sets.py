@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gophertok import keys, paging
+from gophertok.ids import next_id
 from gophertok.services import comments, favorites, id_sets, read_model, relation_lists, relations
 from support.interactions import make_video
 from support.polling import unique_name
@@ -131,7 +132,7 @@ def test_the_statements_below_the_floor_use_an_index(database):
 def test_a_video_with_more_comments_than_the_window_lists_and_deletes_the_older_ones(database, redis_client):
     author = register(database)
     video = make_video(database, author)
-    ids = [10**17 + n for n in range(WINDOW + 5)]
+    ids = sorted(next_id() for _ in range(WINDOW + 5))
     database.execute_many(
         "INSERT INTO comments (id, video_id, user_id, content, created_at) VALUES (%s, %s, %s, %s, %s)",
         [(comment_id, video, author, f"c{n}", 1000 + n) for n, comment_id in enumerate(ids)],
