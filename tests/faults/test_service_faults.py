@@ -99,8 +99,9 @@ def test_writes_are_acknowledged_again_soon_after_the_fault(fault):
     assert fault.recovery is not None and fault.recovery < RECOVERY_LIMIT_SECONDS, fault.recovery
 
 
-def test_no_server_errors(fault):
+def test_no_server_errors_and_every_request_answered(fault):
     assert fault.server_errors == {}
+    assert "transport" not in fault.answers, fault.answers  # a timeout or a dropped connection: no answer at all
 
 
 def test_an_outage_is_answered_503_while_redis_is_down(fault):
