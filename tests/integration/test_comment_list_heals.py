@@ -68,7 +68,9 @@ def test_a_comment_whose_deletion_is_known_does_not_come_back(client, database, 
     tombstoned, deleting = _row(video_id, fan.user_id, "deleted first"), _row(video_id, fan.user_id, "deleting")
     comments.persist_comment_events([replace(tombstoned, deleted_at=tombstoned.created_at + 1).event()])
     # The delete of the other is applied in Redis (its cached row says so) and still on its way to MySQL
-    redis_client.set(keys.comment(deleting.id), json.dumps(asdict(replace(deleting, deleted_at=deleting.created_at))))
+    redis_client.set(
+        keys.comment(deleting.id), json.dumps(asdict(replace(deleting, deleted_at=deleting.created_at))), ex=3600
+    )
     _rebuilt_list(redis_client, video_id)
     comments.persist_comment_events([tombstoned.event(), deleting.event()])
     members = redis_client.zrange(keys.video_comments(video_id), 0, -1)
