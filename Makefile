@@ -64,7 +64,7 @@ test: up browser-deps web-vendor ## run unit, integration, fuzz and browser test
 
 # Last: they kill the broker and run it on S3 storage, whose traffic slows the emulator's S3 notifications for a while.
 .PHONY: test-faults
-test-faults: up ## fault injection: broker kill -9 under load, producer healing (tests/faults, a few minutes)
+test-faults: up ## fault injection under load: broker, MariaDB and Redis kill -9, Redis FLUSHALL, producer healing (tests/faults, a few minutes)
 	@$(WITH_ENV) $(PY) -m pytest -p no:cacheprovider tests/faults
 
 # The integration suite again with Redis as a 6-node cluster (3 masters + 3 replicas, infra/redis-cluster.sh).

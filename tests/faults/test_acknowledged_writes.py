@@ -23,45 +23,13 @@ from support.local_api import running_api
 from support.polling import wait_for
 
 from .harness import Ledger, Writer, recovery_seconds
+from .harness import differences as _differences
+from .harness import mysql_state as _mysql_state
 
 pytestmark = pytest.mark.integration
 
 WRITERS = 8
 OPS_PER_WRITER = 40
-
-
-def _mysql_state(database, users, video_id):
-    ids = [u.user_id for u in users]
-    marks = ", ".join(["%s"] * len(ids))
-    comments = [r["content"] for r in database.query("SELECT content FROM comments WHERE video_id = %s", (video_id,))]
-    messages = [
-        r["content"] for r in database.query(f"SELECT content FROM messages WHERE from_user_id IN ({marks})", ids)
-    ]
-    follows = {
-        (r["follower_id"], r["followee_id"]): bool(r["following"])
-        for r in database.query(
-            f"SELECT follower_id, followee_id, following FROM follows WHERE follower_id IN ({marks})", ids
-        )
-    }
-    likes = {
-        (r["user_id"], r["video_id"]): bool(r["liked"])
-        for r in database.query("SELECT user_id, video_id, liked FROM favorites WHERE video_id = %s", (video_id,))
-    }
-    return comments, messages, follows, likes
-
-
-def _differences(ledger: Ledger, state) -> dict[str, int]:
-    comments, messages, follows, likes = state
-    settled_follows = {p: s for p, s in ledger.follows.items() if ("follow", *p) not in ledger.uncertain}
-    settled_likes = {p: s for p, s in ledger.likes.items() if ("like", *p) not in ledger.uncertain}
-    return {
-        "lost comments": len(ledger.comments - set(comments)),
-        "duplicated comments": len(comments) - len(set(comments)),
-        "lost messages": len(ledger.messages - set(messages)),
-        "duplicated messages": len(messages) - len(set(messages)),
-        "wrong follows": sum(follows.get(p, False) != s for p, s in settled_follows.items()),
-        "wrong likes": sum(likes.get(p, False) != s for p, s in settled_likes.items()),
-    }
 
 
 @dataclass

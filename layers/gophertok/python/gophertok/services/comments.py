@@ -4,7 +4,8 @@ The synchronous path writes what the list needs to Redis: the comment row as JSO
 video's ``video_comments`` ZSET (both rebuilt from MySQL when missing), plus the video's
 ``comment_count``. Removing the id from the ZSET is the atomic check that lets a delete count once.
 The consumer persists ``comment.added`` with an insert that keeps an existing row and
-``comment.deleted`` as a tombstone that also creates the row if the add has not arrived yet.
+``comment.deleted`` as a tombstone that also creates the row if the add has not arrived yet; it then heals loaded
+lists that were rebuilt from MySQL while these events were in flight.
 """
 
 from __future__ import annotations
@@ -301,5 +302,40 @@ def persist_comment_events(events: Iterable[Event]) -> int:
             if i not in clashes
         ],
     )
+    _heal_lists([r for i, r in added.items() if i not in clashes and i not in deleted], list(deleted.values()))
     id_collisions.raise_for("comments", clashes)
     return len(added) + len(deleted)
+
+
+def _heal_lists(added: list[CommentRow], deleted: list[CommentRow]) -> None:
+    """Bring loaded comment lists in line with what was just persisted.
+
+    A list rebuilt from MySQL (after a flush or an eviction) while these events were on their way there lacks
+    the comments added and still shows the ones deleted; nothing else would ever correct it. A comment goes
+    back only if it is still live, both in MySQL and in its cached row (a delete may be on its way too).
+    Removing and re-adding are idempotent, so replays change nothing.
+    """
+    redis = get_redis()
+    if deleted:
+        pipe = redis.pipeline(transaction=False)
+        for row in deleted:
+            pipe.zrem(keys.video_comments(row.video_id), str(row.id))
+        pipe.execute()
+    if not added:
+        return
+    wanted = [row.id for row in added]
+    live = {
+        int(found["id"])
+        for found in get_database().query(
+            f"SELECT id FROM comments WHERE id IN ({placeholders(len(wanted))}) AND deleted_at IS NULL", wanted
+        )
+    }
+    for row, raw in zip(added, mget(redis, [keys.comment(i) for i in wanted]), strict=True):
+        if raw and json.loads(raw).get("deleted_at") is not None:
+            live.discard(row.id)
+    by_video: dict[int, dict[str, int]] = {}
+    for row in added:
+        if row.id in live:
+            by_video.setdefault(row.video_id, {})[str(row.id)] = row.created_at
+    for video_id, members in by_video.items():
+        read_model.add_if_loaded(keys.video_comments(video_id), members)
