@@ -24,7 +24,6 @@ from support.polling import wait_for
 from support.services_faults import answers, flush_redis
 
 FOLLOW, UNFOLLOW = 1, 2
-TRANSPORT_BACKOFF_SECONDS = 0.25
 LIKE, UNLIKE = 1, 2
 
 
@@ -88,7 +87,6 @@ class Writer(threading.Thread):
             code = response.json().get("status_code")
         except (requests.RequestException, ValueError):
             code = "transport"
-            time.sleep(TRANSPORT_BACKOFF_SECONDS)  # as a client does: not every remaining write into a dead port
         with self.ledger.lock:
             self.ledger.sent += 1
             self.ledger.answers[code] += 1

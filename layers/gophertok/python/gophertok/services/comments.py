@@ -331,7 +331,7 @@ def _heal_lists(added: list[CommentRow], deleted: list[CommentRow]) -> None:
         )
     }
     for row, raw in zip(added, mget(redis, [keys.comment(i) for i in wanted]), strict=True):
-        if raw and json.loads(raw).get("deleted_at") is not None:
+        if raw and orjson.loads(raw).get("deleted_at") is not None:
             live.discard(row.id)
     by_video: dict[int, dict[str, int]] = {}
     for row in added:
