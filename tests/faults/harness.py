@@ -280,6 +280,7 @@ class Figures:
     lost_examples: list[str]
     phantom_examples: list[str]
     mismatches: list[str]  # counts vs lists vs MySQL, as served after convergence
+    mismatches_after_repair: list[str]  # the same after two reconciliation runs (the scheduled repair)
     mismatches_after_flush: list[str]  # the same once a FLUSHALL forced a rebuild from MySQL
     outage: float  # seconds from the start of the fault until it was over (the service answered again)
     recovery: float | None  # seconds from the end of the fault to the first acknowledged write
@@ -292,15 +293,16 @@ class Figures:
         return self.sent - self.acked
 
     HEADER = (
-        "| fault | acked / sent | lost | duplicated | phantom (≤ not acked) | count mismatches served / after flush "
-        "| fault s | recovery s | 5xx | answers |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| fault | acked / sent | lost | duplicated | phantom (≤ not acked) | count mismatches served / reconciled / "
+        "after flush | fault s | recovery s | 5xx | answers |\n|---|---|---|---|---|---|---|---|---|---|"
     )
 
     def row(self) -> str:
         recovery = "never" if self.recovery is None else f"{self.recovery:.2f}"
         return (
             f"| {self.fault} | {self.acked}/{self.sent} | {self.lost} | {self.duplicated} | "
-            f"{self.phantom} (≤ {self.not_acked}) | {len(self.mismatches)} / {len(self.mismatches_after_flush)} | "
+            f"{self.phantom} (≤ {self.not_acked}) | {len(self.mismatches)} / {len(self.mismatches_after_repair)} / "
+            f"{len(self.mismatches_after_flush)} | "
             f"{self.outage:.1f} | {recovery} | {sum(self.server_errors.values())} | {dict(self.answers)} |"
         )
 
@@ -349,6 +351,8 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
             state = mysql_state(database, users, video_id)
             counts = CountReader(url, database, users, video_id)
             served = counts.mismatches()
+            _reconcile_twice()
+            repaired = counts.mismatches()
             flush_redis()
             after_flush = counts.mismatches()
         finally:
@@ -367,6 +371,7 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
         lost_examples=missing[:5],
         phantom_examples=phantom[:5],
         mismatches=served,
+        mismatches_after_repair=repaired,
         mismatches_after_flush=after_flush,
         outage=fault_over - fault_started,
         recovery=recovery_seconds(ledger, fault_over),
@@ -377,6 +382,16 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
     RESULTS.append(figures)
     print(f"\n{Figures.HEADER}\n{figures.row()}\nin MySQL: {found}; count mismatches: {served} / {after_flush}")
     return figures
+
+
+def _reconcile_twice() -> None:
+    """What two runs of the scheduled reconcile function do (the second at least SUSPECT_SECONDS after the first),
+    run here at once: counters that drifted from MySQL are repaired."""
+    from gophertok.services import reconciliation
+
+    now = time.time()
+    for look in (now, now + reconciliation.SUSPECT_SECONDS):
+        reconciliation.reconcile(now=look)
 
 
 def _wait_for_convergence(database, ledger: Ledger, users, video_id: int, since: float) -> float | None:

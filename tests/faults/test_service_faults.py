@@ -65,6 +65,11 @@ FAULTS = {
 }
 
 
+# A flush while changes are on their way to MySQL: the counters it rebuilds miss them until the reconciliation's
+# second look (a minute or two on its schedule); write-behind cannot know what a flush erased.
+FLUSHES_IN_FLIGHT = {"Redis FLUSHALL x5 under load"}
+
+
 @pytest.fixture(scope="module", params=list(FAULTS))
 def fault(request, stack_env) -> Figures:
     return run_scenario(request.param, FAULTS[request.param])
@@ -88,7 +93,13 @@ def test_only_refused_writes_may_be_stored_unacknowledged(fault):
 
 
 def test_counts_equal_lists_and_mysql_as_served(fault):
+    if fault.fault in FLUSHES_IN_FLIGHT:
+        pytest.skip("counters rebuilt while changes were in flight are repaired by the reconciliation (next test)")
     assert fault.mismatches == []
+
+
+def test_counts_equal_lists_and_mysql_once_reconciled(fault):
+    assert fault.mismatches_after_repair == []
 
 
 def test_counts_equal_lists_and_mysql_after_a_rebuild_from_mysql(fault):

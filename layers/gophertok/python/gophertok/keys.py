@@ -139,6 +139,12 @@ def reconcile_cursor(table: str) -> str:
     return f"{PREFIX}reconcile:{table}:cursor"
 
 
+def reconcile_priority(table: str) -> str:
+    """SET (TTL): ids of ``table`` whose counters were rebuilt from MySQL (after an eviction or a flush, possibly
+    while changes were still on their way there): the reconciliation checks them first."""
+    return f"{PREFIX}reconcile:{table}:priority"
+
+
 def reconcile_suspect(drift: str) -> str:
     """STRING (TTL): JSON of a difference seen once ({truth, at}), repaired if the next run sees it again."""
     return f"{PREFIX}reconcile:suspect:{drift}"

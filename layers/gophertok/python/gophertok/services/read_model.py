@@ -77,7 +77,7 @@ return 1
 """
 
 
-def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence[str], sql: str) -> Counts:
+def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence[str], sql: str, table: str) -> Counts:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         return {}
@@ -95,6 +95,12 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
             _FILL_IF_MISSING,
             [(key(item), [*field_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
         )
+        # MySQL lags behind Redis by the changes still in flight, which this rebuild cannot see: have the
+        # reconciliation look at these first (services/reconciliation.py).
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.sadd(keys.reconcile_priority(table), *missing)
+        pipe.expire(keys.reconcile_priority(table), keys.CACHE_TTL_SECONDS)
+        pipe.execute()
         counts.update(rebuilt)
     return counts
 
@@ -116,12 +122,12 @@ def video_counts(video_ids: Sequence[int]) -> Counts:
 
 def load_user_stats(user_ids: Iterable[int]) -> Counts:
     """{user_id: {follow_count, follower_count, work_count, favorite_count, total_favorited}}."""
-    return _load_hashes(user_ids, keys.user_stats, keys.USER_STAT_FIELDS, _USER_COUNT_SQL)
+    return _load_hashes(user_ids, keys.user_stats, keys.USER_STAT_FIELDS, _USER_COUNT_SQL, "users")
 
 
 def load_video_stats(video_ids: Iterable[int]) -> Counts:
     """{video_id: {favorite_count, comment_count}}."""
-    return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL)
+    return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL, "videos")
 
 
 def _adjust(

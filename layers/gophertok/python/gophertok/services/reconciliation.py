@@ -7,7 +7,8 @@ flight would have closed by then. Repairs overwrite a loaded counters hash with 
 set (a user's follows, followers or likes, a video's comments) whose size disagrees with MySQL (it is rebuilt on
 its next read): so a comment shown by a writer that crashed before announcing it leaves the list again. Every run
 walks the next BATCH users and videos by id, from a cursor kept in Redis, so a deployment is covered in turn
-whatever its size.
+whatever its size; ids whose counters were rebuilt from MySQL lately (after an eviction or a flush, possibly while
+changes were in flight) come first, so their drift is repaired within two runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from gophertok import keys, logs, metrics
 from gophertok.adapters.mysql import get_database
@@ -65,8 +67,9 @@ def reconcile(batch: int = BATCH, now: float | None = None) -> Report:
     """Check the next ``batch`` users and videos; repair the drift seen twice. Emits ``Drift`` metrics."""
     now = time.time() if now is None else now
     report = Report()
-    user_ids = _next_ids("users", batch)
-    video_ids = _next_ids("videos", batch)
+    user_priority, video_priority = _priority_ids("users", batch), _priority_ids("videos", batch)
+    user_ids = sorted({*user_priority, *_next_ids("users", batch)})
+    video_ids = sorted({*video_priority, *_next_ids("videos", batch)})
     user_drift = _counter_drift(user_ids, keys.user_stats, keys.USER_STAT_FIELDS, read_model.user_counts)
     video_drift = _counter_drift(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, read_model.video_counts)
     set_drift = {
@@ -78,6 +81,8 @@ def reconcile(batch: int = BATCH, now: float | None = None) -> Report:
     confirmed = _confirm(found, now)
     report.suspects = len(found) - len(confirmed)
     _repair(confirmed, report)
+    _settle_priority("users", user_priority, keys.user_stats, found, confirmed)
+    _settle_priority("videos", video_priority, keys.video_stats, found, confirmed)
     metrics.count("Drift", sum(report.repaired.values()))
     log.info("reconciled", extra={"checked": report.checked, "suspects": report.suspects, **report.repaired})
     return report
@@ -91,6 +96,19 @@ def _next_ids(table: str, batch: int) -> list[int]:
     ids = [int(row["id"]) for row in rows]
     redis.set(cursor_key, ids[-1] if len(ids) == batch else 0, ex=keys.CACHE_TTL_SECONDS)
     return ids
+
+
+def _priority_ids(table: str, batch: int) -> list[int]:
+    """Up to ``batch`` ids whose counters were rebuilt lately (read_model), checked before the cursor's."""
+    members = get_redis().srandmember(keys.reconcile_priority(table), batch)
+    return [int(member) for member in cast("list[str]", members or [])]
+
+
+def _settle_priority(table: str, ids: Sequence[int], key: Callable[[int], str], found: Drift, confirmed: Drift) -> None:
+    """Drop from the priority set the ids found right or repaired; a suspect stays for its second look."""
+    done = [item for item in ids if f"counters:{key(item)}" not in found or f"counters:{key(item)}" in confirmed]
+    if done:
+        get_redis().srem(keys.reconcile_priority(table), *done)
 
 
 Drift = dict[str, dict[str, int]]  # drift key ("<kind>:<redis key>") -> what MySQL says
