@@ -12,7 +12,8 @@ import time
 import pytest
 import requests
 from faults.harness import Ledger, Writer
-from faults.test_acknowledged_writes import _differences, _mysql_state
+from faults.harness import differences as _differences
+from faults.harness import mysql_state as _mysql_state
 
 from support.douyin import DouyinClient
 from support.interactions import make_video

@@ -19,7 +19,7 @@ import requests
 from gophertok.errors import Unavailable
 from support.douyin import Account, DouyinClient
 from support.interactions import make_video
-from support.local_api import running_api
+from support.local_api import LocalApi, local_api
 from support.polling import wait_for
 from support.services_faults import answers, flush_redis
 
@@ -316,7 +316,7 @@ CONVERGENCE_SECONDS = 20
 
 # A fault: called once a quarter of the writes were sent, with the ledger (to pace itself on the writes);
 # returns the monotonic time at which the fault was over.
-Fault = Callable[[Ledger], float]
+Fault = Callable[[Ledger, LocalApi], float]
 
 
 def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: int = OPS_PER_WRITER) -> Figures:
@@ -324,7 +324,8 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
     MySQL to converge, then measure everything the closing note reports; the figures are kept in RESULTS."""
     from gophertok.adapters.mysql import Database
 
-    with running_api() as url:
+    with local_api() as api:
+        url = api.url
         setup = Database()
         client = DouyinClient(url)
         users = [client.register() for _ in range(writers)]
@@ -337,7 +338,7 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
             thread.start()
         wait_for(lambda: ledger.sent >= writers * ops // 4, timeout=120, what="a quarter of the writes")
         fault_started = time.monotonic()
-        fault_over = inject(ledger)
+        fault_over = inject(ledger, api)
         over.set()
         for thread in threads:
             thread.join(timeout=180)
