@@ -8,7 +8,7 @@ import pytest
 
 from gophertok import keys, paging
 from gophertok.ids import next_id
-from gophertok.services import comments, favorites, id_sets, read_model, relation_lists, relations
+from gophertok.services import comments, favorites, id_sets, publish_list, read_model, relation_lists, relations
 from support.interactions import make_video
 from support.polling import unique_name
 
@@ -122,7 +122,7 @@ def test_the_friend_list_of_a_user_with_more_follows_than_the_window_is_whole(da
 
 
 def test_the_statements_below_the_floor_use_an_index(database):
-    for kind in (id_sets.FOLLOWING, id_sets.FOLLOWERS, id_sets.LIKES, id_sets.COMMENTS):
+    for kind in (id_sets.FOLLOWING, id_sets.FOLLOWERS, id_sets.LIKES, id_sets.COMMENTS, id_sets.AUTHOR_VIDEOS):
         sql = f"{kind.select} AND {kind.score} <= %s ORDER BY score DESC LIMIT %s"
         plan = database.query("EXPLAIN " + sql, (1, 10**13, 10))
         assert all(step.get("key") and step.get("type") != "ALL" for step in plan), (sql, plan)
@@ -146,3 +146,13 @@ def test_a_video_with_more_comments_than_the_window_lists_and_deletes_the_older_
     comments.delete_comment(author, video, ids[0])  # the oldest: below the floor
 
     assert read_model.load_video_stats([video])[video]["comment_count"] == cached - 1 == before - 1
+
+
+def test_a_publish_list_longer_than_the_window_is_whole(database, redis_client):
+    author = register(database)
+    published = [make_video(database, author) for _ in range(WINDOW + 4)]  # ids and times increase
+
+    listed, _ = publish_list.list_published(author, None)
+
+    assert [video["id"] for video in listed] == list(reversed(published))
+    assert redis_client.zcard(keys.user_videos(author)) - 1 <= WINDOW

@@ -1,5 +1,5 @@
-"""Bounded id ZSETs of one owner (a user's likes, followings, followers and friends, a video's comments), backed by
-MySQL.
+"""Bounded id ZSETs of one owner (a user's likes, followings, followers, friends and published videos, a video's
+comments), backed by MySQL.
 
 A set holds at most the newest WINDOW members (score: when the like or follow began). When MySQL holds more, the
 SENTINEL's score is the set's *floor*: the ZSET is complete strictly above it, and what is at or below it is read
@@ -72,6 +72,12 @@ LIKES = IdSet(
     "video_id",
     "liked_at",
 )
+AUTHOR_VIDEOS = IdSet(  # the videos a user published (the publish list)
+    keys.user_videos,
+    "SELECT id AS member, created_at AS score FROM videos WHERE author_id = %s",
+    "id",
+    "created_at",
+)
 COMMENTS = IdSet(  # a video's live comments (owner: the video)
     keys.video_comments,
     "SELECT id AS member, created_at AS score FROM comments WHERE video_id = %s AND deleted_at IS NULL",
@@ -135,25 +141,43 @@ def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:
     return key
 
 
-def _rebuild(kind: IdSet, owner: int, key: str) -> None:
+def rebuild_missing(kind: IdSet, owners: Sequence[int]) -> None:
+    """Load the sets of ``owners`` that are known to be missing: one statement for all of them (a UNION ALL of
+    each owner's newest rows, each part on the index), one pipeline to store them."""
     from gophertok.services.read_model import store_zset
 
-    rows = kind.newest(owner, WINDOW + 1)
+    wanted = list(dict.fromkeys(int(owner) for owner in owners))
+    if not wanted:
+        return
+    part = f"(SELECT %s AS owner, {kind.select.removeprefix('SELECT ')} ORDER BY score DESC LIMIT %s)"
+    args = [value for owner in wanted for value in (owner, owner, WINDOW + 1)]
+    rows: dict[int, Rows] = {owner: [] for owner in wanted}
+    for row in get_database().query(" UNION ALL ".join([part] * len(wanted)), args):
+        rows[int(row["owner"])].append((str(row["member"]), int(row["score"])))
+    for owner, found in rows.items():
+        store_zset(kind.key_of(owner), _bounded(found))
+
+
+def _bounded(rows: Rows) -> dict[str, int]:
+    """The mapping to store for ``rows`` (any order): the newest WINDOW above the floor, and the SENTINEL."""
+    rows = sorted(rows, key=lambda row: row[1], reverse=True)
     floor = rows[WINDOW][1] if len(rows) > WINDOW else 0
     mapping = {member: score for member, score in rows if score > floor}
     mapping[keys.SENTINEL] = floor
-    store_zset(key, mapping)
+    return mapping
+
+
+def _rebuild(kind: IdSet, owner: int, key: str) -> None:
+    from gophertok.services.read_model import store_zset
+
+    store_zset(key, _bounded(kind.newest(owner, WINDOW + 1)))
 
 
 def store(kind: IdSet, owner: int, rows: Rows) -> None:
     """Store a set computed elsewhere (``rows``: every member, any order), bounded like a loaded one."""
     from gophertok.services.read_model import store_zset
 
-    rows = sorted(rows, key=lambda row: row[1], reverse=True)
-    floor = rows[WINDOW][1] if len(rows) > WINDOW else 0
-    mapping = {member: score for member, score in rows if score > floor}
-    mapping[keys.SENTINEL] = floor
-    store_zset(kind.key_of(owner), mapping)
+    store_zset(kind.key_of(owner), _bounded(rows))
 
 
 def floor_of(key: str) -> int | None:

@@ -68,6 +68,9 @@ def _store_media(sha256: str, extension: str, content_type: str, video: bytes, c
 
 
 def _index(row: VideoRow) -> None:
+    # Counters loaded before the change (from MySQL, which has not got this video yet), so the increment lands
+    # on them: a first reader rebuilding them later, while the event is in flight, would count one video less.
+    read_model.load_user_stats([row.author_id])
     video_index.ensure_indexes([row.author_id])
     pipe = get_redis().pipeline(transaction=False)
     cache_rows([row], pipe)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from gophertok import keys
-from gophertok.adapters.mysql import get_database, placeholders
+from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import Pipeline, get_redis
-from gophertok.services import read_model
+from gophertok.services import id_sets, read_model
 
 FEED_CAPACITY = 5000
 
@@ -73,21 +73,8 @@ def _load_feed(capacity: int) -> None:
 
 
 def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
-    """Load every video of each of ``author_ids`` into their indexes (one query, one pipeline)."""
-    authors = list(dict.fromkeys(int(i) for i in author_ids))
-    if not authors:
-        return
-    mappings: dict[int, dict[str, int]] = {author_id: {keys.SENTINEL: 0} for author_id in authors}
-    rows = get_database().query(
-        f"SELECT id, author_id, created_at FROM videos WHERE author_id IN ({placeholders(len(authors))})", authors
-    )
-    for row in rows:
-        mappings[int(row["author_id"])][str(row["id"])] = int(row["created_at"])
-    pipe = get_redis().pipeline(transaction=False)
-    for author_id, mapping in mappings.items():
-        pipe.zadd(keys.user_videos(author_id), mapping, nx=True)
-        pipe.expire(keys.user_videos(author_id), keys.CACHE_TTL_SECONDS)
-    pipe.execute()
+    """Load the newest videos of each of ``author_ids`` into their (bounded) indexes: services/id_sets.py."""
+    id_sets.rebuild_missing(id_sets.AUTHOR_VIDEOS, [int(i) for i in author_ids])
 
 
 def ensure_indexes(author_ids: Iterable[int]) -> None:
@@ -166,7 +153,8 @@ def feed_at(created_at: int) -> list[Entry]:
 
 
 def author_entries(author_id: int) -> list[Entry]:
-    """All videos of ``author_id``, newest first (rebuilding the index if it is missing)."""
+    """The videos of ``author_id`` in its index (the newest id_sets.WINDOW), newest first (rebuilding the index if
+    it is missing)."""
     key = keys.user_videos(author_id)
     pipe = get_redis().pipeline(transaction=False)
     pipe.zscore(key, keys.SENTINEL)
