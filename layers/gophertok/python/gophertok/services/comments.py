@@ -231,13 +231,7 @@ def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | 
     Users are full User objects seen by ``viewer_id``; ``create_date`` is ``MM-DD`` in UTC.
     """
     videos.require_video(video_id)
-    page = paging.newest_first(
-        keys.video_comments(video_id),
-        cursor,
-        PAGE_SIZE,
-        rebuild=lambda: ensure_video_comments(video_id),
-        below=id_sets.below(id_sets.COMMENTS, video_id),
-    )
+    page = id_sets.page(id_sets.COMMENTS, video_id, cursor, PAGE_SIZE)
     rows = load_comments(page.ids)
     live = [rows[i] for i in page.ids if i in rows and rows[i].deleted_at is None]
     authors = users.user_objects({row.user_id for row in live}, viewer_id)

@@ -153,12 +153,7 @@ def list_liked_videos(user_id: int, viewer_id: int | None, cursor: paging.Cursor
     """
     if user_id not in users.load_profiles([user_id]):
         raise NotFound("user not found")
-    page = paging.newest_first(
-        keys.user_likes(user_id),
-        cursor,
-        rebuild=lambda: read_model.ensure_likes(user_id),
-        below=id_sets.below(id_sets.LIKES, user_id),
-    )
+    page = id_sets.page(id_sets.LIKES, user_id, cursor)
     return videos.video_objects(page.ids, viewer_id), page.next_cursor
 
 

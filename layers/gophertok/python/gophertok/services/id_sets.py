@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gophertok import keys
+from gophertok import keys, paging
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import get_redis
 
@@ -26,6 +26,7 @@ WINDOW = 1000  # newest members a set keeps
 TRIM_AT = WINDOW + WINDOW // 4  # a set that grew past this (new writes) is cut back to WINDOW
 TIE_SLACK = 32  # extra rows read below a page's end, for rows sharing its score
 Rows = list[tuple[str, int]]  # (member, score), newest first
+Rebuild = Callable[[], object] | None
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,16 @@ def floor_of(key: str) -> int | None:
     """The set's floor (0: complete), or None when it is not loaded."""
     score = get_redis().zscore(key, keys.SENTINEL)
     return None if score is None else int(score)
+
+
+def page(
+    kind: IdSet, owner: int, cursor: paging.Cursor | None, size: int = paging.PAGE_SIZE, rebuild: Rebuild = None
+) -> paging.Page:
+    """One newest-first page of the owner's set after ``cursor``: loaded first when missing (``rebuild``, by default
+    ``ensure``), continued from MySQL below its floor."""
+    return paging.newest_first(
+        kind.key_of(owner), cursor, size, rebuild=rebuild or (lambda: ensure(kind, owner)), below=below(kind, owner)
+    )
 
 
 def below(kind: IdSet, owner: int) -> Callable[[int, Any, int], Rows]:

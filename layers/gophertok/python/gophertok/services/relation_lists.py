@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gophertok import keys, paging
+from gophertok import paging
 from gophertok.services import conversations, id_sets, read_model, users
 from gophertok.services.social_targets import list_owner
 
@@ -16,24 +16,14 @@ from gophertok.services.social_targets import list_owner
 def follow_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
     """The users ``user_id`` (default: the viewer) follows, most recently followed first."""
     owner = list_owner(viewer_id, user_id)
-    page = paging.newest_first(
-        keys.user_following(owner),
-        cursor,
-        rebuild=lambda: read_model.ensure_following(owner),
-        below=id_sets.below(id_sets.FOLLOWING, owner),
-    )
+    page = id_sets.page(id_sets.FOLLOWING, owner, cursor)
     return _users_in_order(page.ids, viewer_id), page.next_cursor
 
 
 def follower_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
     """The users who follow ``user_id`` (default: the viewer), most recent follower first."""
     owner = list_owner(viewer_id, user_id)
-    page = paging.newest_first(
-        keys.user_followers(owner),
-        cursor,
-        rebuild=lambda: read_model.ensure_followers(owner),
-        below=id_sets.below(id_sets.FOLLOWERS, owner),
-    )
+    page = id_sets.page(id_sets.FOLLOWERS, owner, cursor)
     return _users_in_order(page.ids, viewer_id), page.next_cursor
 
 
@@ -45,12 +35,7 @@ def friend_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     reading someone else's friend list gets ``""`` and 0 for every friend (docs/privacy.md).
     """
     owner = list_owner(viewer_id, user_id)
-    page = paging.newest_first(
-        keys.user_friends(owner),
-        cursor,
-        rebuild=lambda: read_model.ensure_friends(owner),
-        below=id_sets.below(id_sets.FRIENDS, owner),
-    )
+    page = id_sets.page(id_sets.FRIENDS, owner, cursor, rebuild=lambda: read_model.ensure_friends(owner))
     last = conversations.last_messages(owner, page.ids) if owner == viewer_id else {}
     friends = []
     for user in _users_in_order(page.ids, viewer_id):
