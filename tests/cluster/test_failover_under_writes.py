@@ -5,13 +5,12 @@ acknowledged again once a replica took over. The cluster is rebuilt (emptied) af
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
 import pytest
 import requests
-from faults.harness import Ledger, Writer
+from faults.harness import Ledger, Writer, wait_for_convergence
 from faults.harness import differences as _differences
 from faults.harness import mysql_state as _mysql_state
 
@@ -67,11 +66,7 @@ def test_acknowledged_writes_survive_a_master_kill(stack_env):
                 writer.join(timeout=300)
             assert not any(w.is_alive() for w in writers), "writers did not finish within 300 s"
 
-            def converged():
-                return not any(_differences(ledger, _mysql_state(database, users, video_id)).values())
-
-            with contextlib.suppress(AssertionError):  # reported below, with the figures
-                wait_for(converged, timeout=60, interval=1, what="MySQL to hold every acknowledged write")
+            wait_for_convergence(database, ledger, users, video_id, time.monotonic(), timeout=60)  # figures below
             differences = _differences(ledger, _mysql_state(database, users, video_id))
             healed = _healed_in(api.url, users[0].token, video_id, killed_at)
         print(

@@ -348,7 +348,7 @@ def run_scenario(fault_name: str, inject: Fault, writers: int = WRITERS, ops: in
 
         database = Database()
         try:
-            converged_in = _wait_for_convergence(database, ledger, users, video_id, writers_done)
+            converged_in = wait_for_convergence(database, ledger, users, video_id, writers_done)
             state = mysql_state(database, users, video_id)
             counts = CountReader(url, database, users, video_id)
             served = counts.mismatches()
@@ -395,7 +395,9 @@ def _reconcile_twice() -> None:
         reconciliation.reconcile(now=look)
 
 
-def _wait_for_convergence(database, ledger: Ledger, users, video_id: int, since: float) -> float | None:
+def wait_for_convergence(
+    database, ledger: Ledger, users, video_id: int, since: float, timeout: float = CONVERGENCE_SECONDS
+) -> float | None:
     """Seconds until MySQL holds every acknowledged write exactly once, or None if it did not within the bound
     (the figures then tell what is missing)."""
 
@@ -405,7 +407,7 @@ def _wait_for_convergence(database, ledger: Ledger, users, video_id: int, since:
         return False
 
     try:
-        wait_for(converged, timeout=CONVERGENCE_SECONDS, interval=0.5, what="MySQL to hold every acknowledged write")
+        wait_for(converged, timeout=timeout, interval=0.5, what="MySQL to hold every acknowledged write")
     except AssertionError:
         return None
     return time.monotonic() - since

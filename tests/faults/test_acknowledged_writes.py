@@ -7,7 +7,6 @@ The scenario runs once for the module."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from support.kafka_topics import topic_records
 from support.local_api import running_api
 from support.polling import wait_for
 
-from .harness import Ledger, Writer, recovery_seconds
+from .harness import Ledger, Writer, recovery_seconds, wait_for_convergence
 from .harness import differences as _differences
 from .harness import mysql_state as _mysql_state
 
@@ -63,11 +62,7 @@ def broker_kill(stack_env) -> Outcome:
             writer.join(timeout=300)
         assert not any(w.is_alive() for w in writers), "writers did not finish within 300 s"
 
-        def converged():
-            return not any(_differences(ledger, _mysql_state(database, users, video_id)).values())
-
-        with contextlib.suppress(AssertionError):  # reported by the test below, with the figures
-            wait_for(converged, timeout=60, interval=1, what="MySQL to hold every acknowledged write")
+        wait_for_convergence(database, ledger, users, video_id, time.monotonic(), timeout=60)  # figures below
         state = _mysql_state(database, users, video_id)
         comments = _texts(Topics.COMMENT_EVENTS, "comment.added", "content", ledger.comments)
         messages = _texts(Topics.MESSAGE_EVENTS, "message.sent", "content", ledger.messages)
