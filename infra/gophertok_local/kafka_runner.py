@@ -15,8 +15,10 @@ by one and those that still fail go to ``<topic>.dlq`` (with the error) before t
 The worker outlives its broker: when polling, committing or reading the topic's partitions fails (the broker
 died or restarted), it waits for the batches in flight, closes the consumer and builds a new one with backoff,
 which starts again from the committed offsets (the earliest record when the broker has none, and when a
-position is past the end of a restarted broker's log). A change in the topic's partition count is seen within
-``PARTITION_CHECK_SECONDS`` and reassigns the partitions the same way.
+position is past the end of a restarted broker's log). A topic whose id changed was recreated (a broker that
+restarted without its log): its new log is read from the start, whatever offsets the broker holds for it (a
+commit retried across the restart can land there, past the new log's end). A change in the topic's partition
+count is seen within ``PARTITION_CHECK_SECONDS`` and reassigns the partitions the same way.
 
 Partitions are assigned directly (no group membership) while offsets are still stored under the
 group: the local broker answers JoinGroup only after the rebalance timeout, and one runner owns every
@@ -101,6 +103,10 @@ def _with_subclasses(classes: tuple[type[BaseException], ...]) -> set[str]:
 _OUTAGE_TYPES = _with_subclasses(TRANSIENT_ERRORS)
 
 
+class LogReplaced(Exception):
+    """The topic was recreated while a session read it: its positions and offsets belong to the old log."""
+
+
 def is_outage(error: BaseException) -> bool:
     """True when a failed invocation says a backing service is down (the layer's transient errors, raised in
     this process or reported by a function instance as Lambda's error document)."""
@@ -146,6 +152,7 @@ class ConsumerWorker(threading.Thread):
         self._producer: KafkaProducer | None = None
         self._dead_letter_lock = threading.Lock()  # lanes dead-letter from their own threads
         self._lanes: dict[TopicPartition, Lane] = {}
+        self._log_id: object | None = None  # the topic's id when last seen: another id is another log
 
     def stop(self) -> None:
         self._stopping.set()
@@ -199,6 +206,9 @@ class ConsumerWorker(threading.Thread):
         try:
             partitions = self._partitions(consumer)
             consumer.assign(partitions)
+            if self._log_replaced(consumer):
+                log.warning("the topic was recreated; reading its new log from the start", extra={"topic": self.topic})
+                consumer.seek_to_beginning(*partitions)
             self._lanes = lanes = {partition: Lane() for partition in partitions}
             # Invocations run in their own threads, so the next batches are fetched and gathered while
             # the function works (as Lambda's pollers do) instead of the function waiting for them.
@@ -277,7 +287,22 @@ class ConsumerWorker(threading.Thread):
             lanes[partition].pending.extend(records)
         if not polled and not running and time.monotonic() >= self._next_position_check:
             self._next_position_check = time.monotonic() + POSITION_CHECK_SECONDS
+            if self._log_replaced(consumer, remember=False):
+                raise LogReplaced(self.topic)  # the next session starts the new log from its start
             self._rewind_past_the_end(consumer, lanes)
+
+    def _log_replaced(self, consumer: KafkaConsumer, *, remember: bool = True) -> bool:
+        """True when the topic's id differs from the one this worker last saw (``remember`` keeps the new one)."""
+        # kafka-python keeps each topic's id from the metadata answers but has no public accessor for it.
+        current = consumer._client.cluster.topic_id(self.topic)
+        if current is None:
+            return False
+        if self._log_id is None:
+            self._log_id = current
+        replaced = current != self._log_id
+        if remember:
+            self._log_id = current
+        return replaced
 
     def _rewind_past_the_end(self, consumer: KafkaConsumer, lanes: dict[TopicPartition, Lane]) -> None:
         """A broker that restarted without its log (the in-memory one) answers a fetch past its end with no

@@ -4,6 +4,7 @@ either kind and reads what the restarted broker holds."""
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -60,11 +61,18 @@ def test_acknowledged_records_and_committed_offsets_survive_a_broker_kill(durabl
 
 
 class Recorder:
-    def __init__(self) -> None:
+    """Records what it is handed; ``hold`` keeps the invocation that holds that value running until ``release``."""
+
+    def __init__(self, hold: bytes | None = None) -> None:
         self.values: list[bytes] = []
+        self.hold = hold
+        self.release = threading.Event()
 
     def __call__(self, event, context):
-        self.values.extend(record.value for record in kafka_records(event))
+        values = [record.value for record in kafka_records(event)]
+        self.values.extend(values)
+        if self.hold in values:
+            self.release.wait(timeout=60)
 
 
 def _recreate(topic: str) -> None:
@@ -78,18 +86,24 @@ def _recreate(topic: str) -> None:
         admin.close()
 
 
-def test_a_runner_outlives_a_broker_that_restarts_without_its_log(stack_env):
+@pytest.mark.parametrize("commit_lands_late", [False, True], ids=["idle", "batch-in-flight"])
+def test_a_runner_outlives_a_broker_that_restarts_without_its_log(stack_env, commit_lands_late):
     """The in-memory broker forgets topics, records and offsets: the runner must reconnect and read the new log
-    from its start, not wait at its old position past the new log's end (skipping what is written below it)."""
+    from its start, not wait at its old position past the new log's end (skipping what is written below it).
+
+    ``commit_lands_late``: the last batch before the restart is still running, so its commit reaches the new
+    broker, which then holds a committed offset from the old log, past its own end."""
     topic = create_test_topic("outlive", partitions=1)
-    handler = Recorder()
+    before = [f"before {i}".encode() for i in range(8)]
+    handler = Recorder(hold=before[-1] if commit_lands_late else None)
     worker = ConsumerWorker("outlive", topic, handler, bootstrap_servers=servers(), group=f"g-{topic}")
     worker.start()
     try:
-        produce(topic, [f"before {i}".encode() for i in range(8)])
+        produce(topic, before)
         wait_for(lambda: len(handler.values) >= 8, timeout=30, what="the records before the restart")
         restart_broker("memory://tansu/")
         _recreate(topic)
+        handler.release.set()
         after = [f"after {i}".encode() for i in range(3)]  # fewer than the old position: all below it
         produce(topic, after)
         wait_for(
@@ -97,5 +111,6 @@ def test_a_runner_outlives_a_broker_that_restarts_without_its_log(stack_env):
         )
         assert worker.is_alive()
     finally:
+        handler.release.set()
         worker.stop()
         worker.join(timeout=30)
