@@ -204,7 +204,7 @@ def main() -> int:
     os.environ["LOG_LEVEL"] = "WARNING"  # one JSON line per request would bury the table
     os.environ["TRACING"] = "off"
     settings = get_settings()
-    redis_client.set_redis(CountingRedis.from_url(settings.redis_url, decode_responses=True))
+    redis_client.set_redis(CountingRedis.from_url(settings.redis_url, **redis_client.client_options(settings)))
     factors = [int(f) for f in args.scales.split(",")]
     results: dict[str, dict[int, tuple[float, float, int, float]]] = {}
     for factor in factors:
