@@ -4,11 +4,24 @@ is made small here so a few rows exercise what a 50M-follower account would."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from gophertok import keys, paging
 from gophertok.ids import next_id
-from gophertok.services import comments, favorites, id_sets, publish_list, read_model, relation_lists, relations
+from gophertok.services import (
+    comments,
+    favorites,
+    id_sets,
+    publish_list,
+    read_model,
+    relation_lists,
+    relations,
+    video_persistence,
+)
+from gophertok.services.publishing import Published
+from gophertok.services.videos import VideoRow
 from support.interactions import make_video
 from support.polling import unique_name
 
@@ -156,3 +169,19 @@ def test_a_publish_list_longer_than_the_window_is_whole(database, redis_client):
 
     assert [video["id"] for video in listed] == list(reversed(published))
     assert redis_client.zcard(keys.user_videos(author)) - 1 <= WINDOW
+
+
+def test_publishing_keeps_an_authors_index_bounded(database, redis_client):
+    """Each publish adds to the author's index: past TRIM_AT it is cut back, and the cut ones page from MySQL."""
+    author = register(database)
+    published = []
+    for n in range(3 * WINDOW):
+        video_id = next_id()
+        published.append(video_id)
+        row = VideoRow(video_id, author, f"video {n}", f"videos/{video_id}.mp4", f"covers/{video_id}.jpg", 1000 + n)
+        video_persistence.persist([Published(row, hashlib.sha256(str(video_id).encode()).hexdigest())])
+        assert redis_client.zcard(keys.user_videos(author)) - 1 <= id_sets.TRIM_AT
+
+    listed, _ = publish_list.list_published(author, None)
+
+    assert [video["id"] for video in listed] == list(reversed(published))

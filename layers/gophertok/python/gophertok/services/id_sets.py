@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from gophertok import keys, paging
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import get_redis
+from gophertok.adapters.redis_client import ScriptArg, get_redis, run_script_per_key
 
 WINDOW = 1000  # newest members a set keeps
 TRIM_AT = WINDOW + WINDOW // 4  # a set that grew past this (new writes) is cut back to WINDOW
@@ -140,6 +140,15 @@ def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:
         if older:
             redis.zadd(key, dict(older), nx=True)
     return key
+
+
+def touch_many(kind: IdSet, owners: Sequence[int]) -> list[bool]:
+    """For writers that add without the check-and-change scripts (publishing): whether each owner's set is loaded,
+    having pushed back its expiry and cut it back to WINDOW if writes grew it past TRIM_AT (one script call a key,
+    pipelined)."""
+    args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS, TRIM_AT, WINDOW, keys.SENTINEL]
+    answers = run_script_per_key(_TOUCH, [(kind.key_of(owner), args) for owner in owners])
+    return [answer is not None for answer in answers]
 
 
 def rebuild_missing(kind: IdSet, owners: Sequence[int]) -> None:

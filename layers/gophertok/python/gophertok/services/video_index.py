@@ -78,16 +78,13 @@ def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
 
 
 def ensure_indexes(author_ids: Iterable[int]) -> None:
-    """Make the feed and the authors' indexes complete before a writer adds to them (one pipeline)."""
+    """Make the feed and the authors' indexes complete before a writer adds to them, cutting back an author's index
+    that publishes grew past id_sets.TRIM_AT (adding goes around the scripts that trim)."""
     authors = list(dict.fromkeys(int(i) for i in author_ids))
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.zscore(keys.VIDEO_FEED, keys.SENTINEL)
-    for author_id in authors:
-        pipe.zscore(keys.user_videos(author_id), keys.SENTINEL)
-    feed_floor, *author_marks = pipe.execute()
-    if feed_floor is None:
+    if get_redis().zscore(keys.VIDEO_FEED, keys.SENTINEL) is None:
         rebuild_feed()
-    rebuild_author_indexes(a for a, mark in zip(authors, author_marks, strict=True) if mark is None)
+    loaded = id_sets.touch_many(id_sets.AUTHOR_VIDEOS, authors)
+    rebuild_author_indexes(a for a, present in zip(authors, loaded, strict=True) if not present)
 
 
 # Writing -----------------------------------------------------------------------------------------
