@@ -4,8 +4,9 @@ Builds three data sets straight into MySQL (as an import would; each scale has i
 scales live side by side): 100/1k/10k followers, friends, liked videos, comments, chat messages and
 published videos of one user, and 1k/10k/100k videos in the feed. Then, per endpoint and scale, it
 measures the warm median of the in-process handler, the first (cold) call after the user's Redis keys
-are deleted, the answer size, and the I/O floor: the request's Redis and SQL round trips times a
-trivial round trip (PING, SELECT 1) measured in the same run. The growth exponent is
+are deleted, the answer size, and two I/O floors: the request's Redis and SQL round trips times a
+trivial round trip (PING, SELECT 1) measured in the same run, and the request's own Redis commands replayed
+on a bare client (the same replies, so the floor carries the payload a list page has to fetch). The growth exponent is
 log(t100 / t10) / log(10): 0 is flat, 1 is linear.
 
     infra/with-env.sh .venv/bin/python bench/growth.py [--samples 25] [--scales 1,10,100]
@@ -39,11 +40,18 @@ FEED_BASE = 1000  # videos in the feed at 1×
 T0 = 1_500_000_000_000
 
 
+Sent = list[tuple[tuple[Any, ...], dict[str, Any]]]  # one round trip's commands: (args, options)
+
+
 class CountingRedis(redis.Redis):
+    """Counts round trips and keeps what each one sent, to replay it on a bare client (``replayed``)."""
+
     round_trips = 0
+    sent: list[Sent] = []
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
         CountingRedis.round_trips += 1
+        CountingRedis.sent.append([(args, options)])
         return super().execute_command(*args, **options)
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
@@ -52,6 +60,7 @@ class CountingRedis(redis.Redis):
 
         def execute(*args: Any, **kwargs: Any) -> Any:
             CountingRedis.round_trips += 1
+            CountingRedis.sent.append(list(pipe.command_stack))
             return send(*args, **kwargs)
 
         pipe.execute = execute  # type: ignore[method-assign]
@@ -175,12 +184,33 @@ def call(spec: tuple[str, str, dict[str, Any]]) -> tuple[float, int, int, int]:
     function, path, query = spec
     event = http_event("GET", path, query=query)
     database = get_database()
-    CountingRedis.round_trips, sql_before = 0, database.statements
+    CountingRedis.round_trips, CountingRedis.sent, sql_before = 0, [], database.statements
     started = time.perf_counter()
     response = invoke(function, event)
     elapsed = (time.perf_counter() - started) * 1000
     assert '"status_code":0' in response["body"], response["body"][:300]
     return elapsed, len(response["body"].encode()), CountingRedis.round_trips, database.statements - sql_before
+
+
+def replayed(sent: list[Sent], sql_statements: int, sql_ms: float, samples: int = 25) -> float:
+    """The I/O floor with its payload: the same Redis commands (same replies, parsed by the same hiredis) sent
+    again on a bare client with nothing else around them, plus the SQL statements as trivial round trips; ms."""
+    bare = redis.Redis.from_url(get_settings().redis_url, **redis_client.client_options(get_settings()))
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        for commands in sent:
+            if len(commands) == 1:
+                args, options = commands[0]
+                bare.execute_command(*args, **options)
+                continue
+            pipe = bare.pipeline(transaction=False)
+            for args, options in commands:
+                pipe.execute_command(*args, **options)
+            pipe.execute()
+        times.append((time.perf_counter() - started) * 1000)
+    bare.close()
+    return statistics.median(times) + sql_statements * sql_ms
 
 
 def trivial_round_trips(samples: int = 200) -> tuple[float, float]:
@@ -206,7 +236,7 @@ def main() -> int:
     settings = get_settings()
     redis_client.set_redis(CountingRedis.from_url(settings.redis_url, **redis_client.client_options(settings)))
     factors = [int(f) for f in args.scales.split(",")]
-    results: dict[str, dict[int, tuple[float, float, int, float]]] = {}
+    results: dict[str, dict[int, tuple[float, float, int, float, float]]] = {}
     for factor in factors:
         started = time.perf_counter()
         grow_feed(FEED_BASE * factor)
@@ -220,9 +250,10 @@ def main() -> int:
             p50 = statistics.median(sample[0] for sample in warm)
             _, size, redis_rt, sql_rt = warm[-1]
             floor = redis_rt * redis_ms + sql_rt * sql_ms
-            results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor)
+            with_payload = replayed(CountingRedis.sent, sql_rt, sql_ms)
+            results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor, with_payload)
     header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
-    header += "cold at max ms | answer at max | I/O floor ms | p50 / floor |"
+    header += "cold at max ms | answer at max | I/O floor ms | p50 / floor | replayed I/O ms | p50 / replayed |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for name, by_factor in results.items():
@@ -230,10 +261,11 @@ def main() -> int:
         exponent = (
             math.log(by_factor[100][0] / by_factor[10][0]) / math.log(10) if {10, 100} <= set(by_factor) else math.nan
         )
-        p50, cold, size, floor = by_factor[factors[-1]]
+        p50, cold, size, floor, with_payload = by_factor[factors[-1]]
         print(
             f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponent:.2f} | {cold:.1f} | "
-            f"{size / 1024:.0f} KB | {floor:.2f} | {p50 / floor if floor else math.nan:.1f}× |"
+            f"{size / 1024:.0f} KB | {floor:.2f} | {p50 / floor if floor else math.nan:.1f}× | "
+            f"{with_payload:.2f} | {p50 / with_payload if with_payload else math.nan:.1f}× |"
         )
     return 0
 
