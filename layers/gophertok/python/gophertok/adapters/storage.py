@@ -118,7 +118,12 @@ def presigned_put_url(key: str, content_type: str, content_length: int, expires_
 
 
 def public_url(key: str) -> str:
-    return f"{get_settings().media_base_url}/{key}" if key else ""
+    return f"{media_base_url()}/{key}" if key else ""
+
+
+def media_base_url() -> str:
+    """What ``public_url`` puts before a key (for building many URLs at once)."""
+    return get_settings().media_base_url
 
 
 def object_exists(key: str) -> bool:

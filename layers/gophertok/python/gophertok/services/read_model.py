@@ -85,10 +85,13 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
     counts: Counts = {}
     missing = []
     for item, values in zip(wanted, stored, strict=True):
-        if any(value is not None for value in values):  # the scripts that fill a hash write every field
-            counts[item] = {field: int(value or 0) for field, value in zip(fields, values, strict=True)}
-        else:
-            missing.append(item)
+        try:  # the scripts that fill a hash write every field
+            counts[item] = dict(zip(fields, map(int, values), strict=True))
+        except TypeError:  # a field is missing: the whole hash is, or a field added since it was filled (0)
+            if any(value is not None for value in values):
+                counts[item] = {field: int(value or 0) for field, value in zip(fields, values, strict=True)}
+            else:
+                missing.append(item)
     if missing:
         rebuilt = _count_from_database(sql, missing, fields)
         run_script_per_key(

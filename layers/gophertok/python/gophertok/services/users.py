@@ -19,7 +19,7 @@ from gophertok import keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
-from gophertok.adapters.storage import public_url
+from gophertok.adapters.storage import media_base_url
 from gophertok.auth import identity
 from gophertok.errors import Conflict, InvalidInput, LoginFailed, NotFound, Unavailable
 from gophertok.events import Event
@@ -118,22 +118,24 @@ def login(username: str | None, password: str | None, source_ip: str = "") -> tu
 
 def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
     """Profiles by id: one MGET for the cached ones, one ``IN`` query for the rest."""
+    return {user_id: Profile(**fields) for user_id, fields in _profile_fields(user_ids).items()}
+
+
+def _profile_fields(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each found user's Profile fields as a dict (what the cache holds): lists read hundreds of them and need no
+    Profile objects."""
     ids = list(dict.fromkeys(int(i) for i in user_ids))
     if not ids:
         return {}
-    redis = get_redis()
-    cached = mget(redis, [keys.user_profile(i) for i in ids])
-    profiles: dict[int, Profile] = {}
-    for user_id, raw in zip(ids, cached, strict=True):
-        if raw:
-            profiles[user_id] = Profile(**orjson.loads(raw))
-    missing = [i for i in ids if i not in profiles]
+    cached = mget(get_redis(), [keys.user_profile(i) for i in ids])
+    found = {user_id: orjson.loads(raw) for user_id, raw in zip(ids, cached, strict=True) if raw}
+    missing = [i for i in ids if i not in found]
     if missing:
-        found = _stored_profiles(missing)
-        profiles.update((profile.id, profile) for profile in found)
+        stored = _stored_profiles(missing)
+        found.update((profile.id, asdict(profile)) for profile in stored)
         # Fill only: a writer that changed the row since our read already cached the newer profile.
-        cache_profiles(found, fill_only=True)
-    return profiles
+        cache_profiles(stored, fill_only=True)
+    return found
 
 
 _PROFILE_COLUMNS = "id, username, avatar, background_image, signature"
@@ -190,25 +192,28 @@ def user_objects(user_ids: Iterable[int], viewer_id: int | None) -> dict[int, di
     ``is_follow`` is relative to ``viewer_id`` (False for anonymous viewers). Users that do not exist
     are absent from the result.
     """
-    profiles = load_profiles(user_ids)
+    profiles = _profile_fields(user_ids)
     stats = read_model.load_user_stats(profiles)
     followed = read_model.following_flags(viewer_id, profiles)
-    return {
-        user_id: {
-            "id": profile.id,
-            "name": profile.name,
-            "follow_count": stats[user_id]["follow_count"],
-            "follower_count": stats[user_id]["follower_count"],
+    media = media_base_url()
+    objects = {}
+    for user_id, profile in profiles.items():
+        counts = stats[user_id]
+        avatar, background = profile["avatar_key"], profile["background_key"]
+        objects[user_id] = {
+            "id": user_id,
+            "name": profile["name"],
+            "follow_count": counts["follow_count"],
+            "follower_count": counts["follower_count"],
             "is_follow": user_id in followed,
-            "avatar": public_url(profile.avatar_key),
-            "background_image": public_url(profile.background_key),
-            "signature": profile.signature,
-            "total_favorited": stats[user_id]["total_favorited"],
-            "work_count": stats[user_id]["work_count"],
-            "favorite_count": stats[user_id]["favorite_count"],
+            "avatar": f"{media}/{avatar}" if avatar else "",
+            "background_image": f"{media}/{background}" if background else "",
+            "signature": profile["signature"],
+            "total_favorited": counts["total_favorited"],
+            "work_count": counts["work_count"],
+            "favorite_count": counts["favorite_count"],
         }
-        for user_id, profile in profiles.items()
-    }
+    return objects
 
 
 def get_user(user_id: int, viewer_id: int | None) -> dict[str, Any]:
