@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections import OrderedDict
 
 import jwt
 import pytest
 
+from gophertok.auth import tokens
 from gophertok.auth.tokens import ALGORITHM, ISSUER, issue_token, verify_token
 from gophertok.config import ConfigurationError, load_settings
 from gophertok.errors import TokenExpired, TokenInvalid
@@ -202,3 +204,46 @@ def test_issue_token_secret_length_is_counted_in_bytes():
 
 def test_verify_token_reads_process_settings_when_none_given(process_settings):
     assert verify_token(issue_token(99)) == 99
+
+
+# A warm instance remembers the tokens it verified ---------------------------------------------------------------
+
+
+def test_a_token_seen_again_is_not_decoded_again(settings, monkeypatch):
+    calls = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *args, **kwargs: calls.append(1) or decode(*args, **kwargs))
+    token = issue_token(77, settings)
+
+    assert [verify_token(token, settings) for _ in range(3)] == [77, 77, 77]
+    assert len(calls) == 1
+
+
+def test_a_remembered_token_still_expires(settings):
+    issued = time.time()
+    token = issue_token(8, settings, now=issued)
+    assert verify_token(token, settings) == 8
+
+    with pytest.raises(TokenExpired):
+        verify_token(token, settings, now=issued + settings.token_ttl_seconds + 1)
+
+
+def test_a_remembered_token_is_checked_again_after_the_secret_changes(settings):
+    token = issue_token(9, settings)
+    assert verify_token(token, settings) == 9
+    rotated = load_settings(env={"JWT_SECRET": "a-rotated-secret-that-is-long-enough-0123456789"})
+
+    with pytest.raises(TokenInvalid, match="signature"):
+        verify_token(token, rotated)
+
+
+def test_only_valid_tokens_are_remembered_and_only_the_newest(settings, monkeypatch):
+    monkeypatch.setattr(tokens, "_verified", OrderedDict())
+    monkeypatch.setattr(tokens, "_VERIFIED_MAX", 2)
+    valid = [issue_token(user_id, settings) for user_id in (1, 2, 3)]
+    for token in valid:
+        verify_token(token, settings)
+    with pytest.raises(TokenInvalid):
+        verify_token(valid[0][:-2] + "xx", settings)
+
+    assert list(tokens._verified) == valid[1:]
