@@ -79,6 +79,13 @@ def test_json_formatter_serialises_non_json_values_with_str():
     assert entry["raw"] == str(b"bytes")
 
 
+def test_json_formatter_keeps_values_the_fast_encoder_refuses():
+    entry = formatted(record(huge=2**70, by_id={1: "a"}))
+
+    assert entry["huge"] == 2**70  # beyond 64 bits: the line is still written, by json
+    assert entry["by_id"] == {"1": "a"}
+
+
 def test_json_formatter_includes_exception_trace():
     try:
         raise ValueError("broken thing")

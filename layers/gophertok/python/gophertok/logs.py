@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Iterator
+
+from gophertok import jsontext
 
 _EMPTY: dict[str, object] = {}  # never mutated: bind/add_context always set a new dict
 _context: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar("gophertok_log_context")
@@ -48,7 +49,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = _redact(key, value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return jsontext.dumps(entry, default=str)
 
 
 _configured = False

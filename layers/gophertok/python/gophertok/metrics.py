@@ -7,12 +7,11 @@ summarises them.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from gophertok import logs
+from gophertok import jsontext, logs
 
 NAMESPACE = "GopherTok"
 
@@ -81,7 +80,7 @@ def emit(
     # The line is also a log record (same keys as gophertok.logs), so one reader handles every line.
     envelope = {**logs.record_fields("metrics"), **(properties or {})}
     document = emf_document(metrics, dimensions, envelope, dimension_sets=dimension_sets)
-    line = json.dumps(document, separators=(",", ":"), default=str, ensure_ascii=False)
+    line = jsontext.dumps(document, default=str)
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 

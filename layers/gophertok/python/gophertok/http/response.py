@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
-
+from gophertok import jsontext
 from gophertok.errors import AppError, InternalError, spec_for
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -29,15 +27,6 @@ def internal_error(request_id: str) -> Envelope:
     return failure(InternalError(f"internal error, please retry (request id {request_id})"), request_id)
 
 
-def json_text(body: dict[str, Any]) -> str:
-    """Compact UTF-8 JSON (orjson: a 500-item list several times faster than json); json takes what orjson refuses
-    (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(body).decode()
-    except TypeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-
-
 def proxy_response(
     envelope: Envelope, request_id: str = "", extra_headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -49,6 +38,6 @@ def proxy_response(
     return {
         "statusCode": http_status,
         "headers": headers,
-        "body": json_text(body),
+        "body": jsontext.dumps(body),
         "isBase64Encoded": False,
     }
