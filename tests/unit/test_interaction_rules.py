@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gophertok.errors import InvalidInput
 from gophertok.events import Event
@@ -64,6 +68,12 @@ def test_comment_text_is_kept_as_typed_except_sensitive_words():
 def test_create_date_is_month_and_day_in_utc():
     assert comments.create_date(1_704_067_199_999) == "12-31"  # 2023-12-31T23:59:59.999Z
     assert comments.create_date(1_704_067_200_000) == "01-01"
+
+
+@given(st.integers(min_value=0, max_value=253_402_300_799_999))  # up to 9999-12-31
+def test_create_date_by_day_matches_formatting_the_instant(created_at_ms):
+    instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=created_at_ms)
+    assert comments.create_date(created_at_ms) == instant.strftime("%m-%d")
 
 
 def _like(user, video, liked, version, event_type=favorites.FAVORITE_CHANGED):

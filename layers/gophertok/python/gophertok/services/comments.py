@@ -10,6 +10,7 @@ lists that were rebuilt from MySQL while these events were in flight.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -71,7 +72,16 @@ def clean_text(text: str | None) -> str:
 
 def create_date(created_at_ms: int) -> str:
     """``MM-DD`` of a unix-ms instant, in UTC."""
-    return datetime.fromtimestamp(created_at_ms / 1000, tz=UTC).strftime("%m-%d")
+    return _day_label(created_at_ms // _DAY_MS)
+
+
+_DAY_MS = 86_400_000
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label(day: int) -> str:
+    # A list page's 500 comments fall on a few days: formatting each one's date was a tenth of the page.
+    return datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%m-%d")
 
 
 # Storage ---------------------------------------------------------------------------------------
