@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from gophertok import keys
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
@@ -64,7 +66,7 @@ class Message:
 
     @classmethod
     def from_member(cls, member: str, score: float) -> Message:
-        body = json.loads(member)
+        body = orjson.loads(member)  # (members stay written by json: ZREM needs the very same text)
         return cls(int(body["id"]), int(body["from_user_id"]), int(body["to_user_id"]), body["content"], int(score))
 
     def as_json(self) -> dict[str, Any]:
