@@ -16,7 +16,7 @@ import orjson
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
-from gophertok.adapters.storage import public_url
+from gophertok.adapters.storage import media_base_url
 from gophertok.errors import NotFound
 from gophertok.services import read_model, users
 
@@ -52,13 +52,17 @@ def cache_rows(rows: Iterable[VideoRow], pipe: Pipeline | None = None) -> None:
 
 def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
     """Rows by id (missing videos are absent): one MGET, plus one ``IN`` query for cache misses."""
+    return {video_id: VideoRow(**fields) for video_id, fields in _video_fields(video_ids).items()}
+
+
+def _video_fields(video_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each found video's VideoRow fields as a dict (what the cache holds): lists read hundreds of them and need no
+    VideoRow objects."""
     ids = list(dict.fromkeys(int(i) for i in video_ids))
     if not ids:
         return {}
-    found: dict[int, VideoRow] = {}
-    for video_id, raw in zip(ids, mget(get_redis(), [keys.video(i) for i in ids]), strict=True):
-        if raw:
-            found[video_id] = VideoRow(**orjson.loads(raw))
+    cached = mget(get_redis(), [keys.video(i) for i in ids])
+    found = {video_id: orjson.loads(raw) for video_id, raw in zip(ids, cached, strict=True) if raw}
     missing = [i for i in ids if i not in found]
     if missing:
         rows = [
@@ -68,7 +72,7 @@ def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
             )
         ]
         cache_rows(rows)
-        found.update((row.id, row) for row in rows)
+        found.update((row.id, asdict(row)) for row in rows)
     return found
 
 
@@ -85,22 +89,29 @@ def video_objects(video_ids: Iterable[int], viewer_id: int | None) -> list[dict[
     ``is_favorite`` and the authors' ``is_follow`` are relative to ``viewer_id``.
     """
     ids = list(dict.fromkeys(int(i) for i in video_ids))
-    rows = load_videos(ids)
+    rows = _video_fields(ids)
     present = [i for i in ids if i in rows]
     stats = read_model.load_video_stats(present)
     liked = read_model.liked_flags(viewer_id, present)
-    authors = users.user_objects({rows[i].author_id for i in present}, viewer_id)
-    return [
-        {
-            "id": row.id,
-            "author": authors[row.author_id],
-            "play_url": public_url(row.play_key),
-            "cover_url": public_url(row.cover_key),
-            "favorite_count": stats[row.id]["favorite_count"],
-            "comment_count": stats[row.id]["comment_count"],
-            "is_favorite": row.id in liked,
-            "title": row.title,
-        }
-        for row in (rows[i] for i in present)
-        if row.author_id in authors
-    ]
+    authors = users.user_objects({rows[i]["author_id"] for i in present}, viewer_id)
+    media = media_base_url()
+    objects = []
+    for video_id in present:
+        row, counts = rows[video_id], stats[video_id]
+        author = authors.get(row["author_id"])
+        if author is None:
+            continue
+        play, cover = row["play_key"], row["cover_key"]
+        objects.append(
+            {
+                "id": video_id,
+                "author": author,
+                "play_url": f"{media}/{play}" if play else "",
+                "cover_url": f"{media}/{cover}" if cover else "",
+                "favorite_count": counts["favorite_count"],
+                "comment_count": counts["comment_count"],
+                "is_favorite": video_id in liked,
+                "title": row["title"],
+            }
+        )
+    return objects
