@@ -103,3 +103,31 @@ def test_counters_rebuilt_while_a_change_was_in_flight_are_checked_first_and_rep
     # Then the counter is MySQL's and the user left the priority set
     assert followers_counter(redis_client, user) == 4
     assert str(user) not in redis_client.smembers(keys.reconcile_priority("users"))
+
+
+def test_an_id_set_rebuilt_while_an_unfollow_was_in_flight_is_checked_first_and_dropped(database, redis_client, user):
+    # Given a followers set rebuilt from MySQL (after a flush) while an unfollow was in flight: the set keeps the
+    # follower, MySQL (once the unfollow lands) and the rebuilt counter do not
+    redis_client.delete(keys.user_followers(user), keys.user_stats(user), keys.reconcile_priority("users"))
+    read_model.ensure_followers(user)
+    database.execute("UPDATE follows SET following = 0 WHERE follower_id = %s AND followee_id = %s", (10**12, user))
+    read_model.load_user_stats([user])
+    assert followers_counter(redis_client, user) == 2 and redis_client.zcard(keys.user_followers(user)) - 1 == 3
+    # When two reconciliation runs look, their cursors elsewhere
+    for now in (6000.0, 6000.0 + reconciliation.SUSPECT_SECONDS):
+        redis_client.set(keys.reconcile_cursor("users"), 10**15)
+        reconciliation.reconcile(batch=50, now=now)
+    # Then the stale set is gone (its next read rebuilds it right) and the user left the priority set
+    assert not redis_client.exists(keys.user_followers(user))
+    assert str(user) not in redis_client.smembers(keys.reconcile_priority("users"))
+
+
+def test_an_id_set_rebuilt_from_mysql_puts_its_owner_among_the_ids_checked_first(database, redis_client, user):
+    redis_client.delete(keys.user_followers(user), keys.reconcile_priority("users"))  # its counters stay loaded
+    read_model.ensure_followers(user)
+    assert str(user) in redis_client.smembers(keys.reconcile_priority("users"))
+
+    video_id = make_video(database, user)
+    redis_client.delete(keys.reconcile_priority("videos"))
+    comments.ensure_video_comments(video_id)
+    assert str(video_id) in redis_client.smembers(keys.reconcile_priority("videos"))

@@ -38,6 +38,9 @@ class IdSet:
     select: str
     member: str  # the member's column, for "which of these ids"
     score: str  # the score's column expression, for "at or below the floor"
+    # The table whose reconciliation checks this set's size (services/reconciliation.py): a set rebuilt from MySQL
+    # while changes were in flight may be stale, so its owner is put among the ids checked first.
+    reconciled_with: str | None = None
 
     def newest(self, owner: int, limit: int, at_most: int | None = None) -> Rows:
         """The owner's newest ``limit`` rows, or the newest at or below ``at_most``."""
@@ -60,18 +63,21 @@ FOLLOWING = IdSet(
     "SELECT followee_id AS member, followed_at AS score FROM follows WHERE follower_id = %s AND following = 1",
     "followee_id",
     "followed_at",
+    "users",
 )
 FOLLOWERS = IdSet(
     keys.user_followers,
     "SELECT follower_id AS member, followed_at AS score FROM follows WHERE followee_id = %s AND following = 1",
     "follower_id",
     "followed_at",
+    "users",
 )
 LIKES = IdSet(
     keys.user_likes,
     "SELECT video_id AS member, liked_at AS score FROM favorites WHERE user_id = %s AND liked = 1",
     "video_id",
     "liked_at",
+    "users",
 )
 AUTHOR_VIDEOS = IdSet(  # the videos a user published (the publish list)
     keys.user_videos,
@@ -84,6 +90,7 @@ COMMENTS = IdSet(  # a video's live comments (owner: the video)
     "SELECT id AS member, created_at AS score FROM comments WHERE video_id = %s AND deleted_at IS NULL",
     "id",
     "created_at",
+    "videos",
 )
 # Mutual follows, anchored on the owner's followings (primary key) and each one's edge back (primary key).
 FRIENDS = IdSet(
@@ -165,7 +172,7 @@ def rebuild_missing(kind: IdSet, owners: Sequence[int]) -> None:
     for row in get_database().query(" UNION ALL ".join([part] * len(wanted)), args):
         rows[int(row["owner"])].append((str(row["member"]), int(row["score"])))
     for owner, found in rows.items():
-        store_zset(kind.key_of(owner), _bounded(found))
+        store_zset(kind.key_of(owner), _bounded(found), _checked_as(kind, owner))
 
 
 def _bounded(rows: Rows) -> dict[str, int]:
@@ -180,14 +187,18 @@ def _bounded(rows: Rows) -> dict[str, int]:
 def _rebuild(kind: IdSet, owner: int, key: str) -> None:
     from gophertok.services.read_model import store_zset
 
-    store_zset(key, _bounded(kind.newest(owner, WINDOW + 1)))
+    store_zset(key, _bounded(kind.newest(owner, WINDOW + 1)), _checked_as(kind, owner))
+
+
+def _checked_as(kind: IdSet, owner: int) -> tuple[str, int] | None:
+    return None if kind.reconciled_with is None else (kind.reconciled_with, owner)
 
 
 def store(kind: IdSet, owner: int, rows: Rows) -> None:
     """Store a set computed elsewhere (``rows``: every member, any order), bounded like a loaded one."""
     from gophertok.services.read_model import store_zset
 
-    store_zset(kind.key_of(owner), _bounded(rows))
+    store_zset(kind.key_of(owner), _bounded(rows), _checked_as(kind, owner))
 
 
 def floor_of(key: str) -> int | None:

@@ -199,11 +199,17 @@ def rebuild_once(key: str, rebuild: Callable[[], None]) -> None:
     rebuild()
 
 
-def store_zset(key: str, mapping: dict[str, int]) -> None:
-    """Write a rebuilt ZSET with its expiry. NX keeps members a concurrent writer added meanwhile."""
+def store_zset(key: str, mapping: dict[str, int], checked_as: tuple[str, int] | None = None) -> None:
+    """Write a rebuilt ZSET with its expiry. NX keeps members a concurrent writer added meanwhile. ``checked_as``
+    (table, id): MySQL lags behind by the changes in flight, which this rebuild cannot see, so that id goes among
+    the ones the reconciliation checks first (as ``_load_hashes`` does for counters)."""
     pipe = get_redis().pipeline(transaction=False)
     pipe.zadd(key, mapping, nx=True)
     pipe.expire(key, keys.CACHE_TTL_SECONDS)
+    if checked_as is not None:
+        table, item = checked_as
+        pipe.sadd(keys.reconcile_priority(table), item)
+        pipe.expire(keys.reconcile_priority(table), keys.CACHE_TTL_SECONDS)
     pipe.execute()
 
 

@@ -7,8 +7,9 @@ flight would have closed by then. Repairs overwrite a loaded counters hash with 
 set (a user's follows, followers or likes, a video's comments) whose size disagrees with MySQL (it is rebuilt on
 its next read): so a comment shown by a writer that crashed before announcing it leaves the list again. Every run
 walks the next BATCH users and videos by id, from a cursor kept in Redis, so a deployment is covered in turn
-whatever its size; ids whose counters were rebuilt from MySQL lately (after an eviction or a flush, possibly while
-changes were in flight) come first, so their drift is repaired within two runs.
+whatever its size; ids whose counters or id sets were rebuilt from MySQL lately (after an eviction or a flush,
+possibly while changes were in flight) come first, and stay first until nothing of theirs is suspect, so their drift
+is repaired within two runs.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def reconcile(batch: int = BATCH, now: float | None = None) -> Report:
     confirmed = _confirm(found, now)
     report.suspects = len(found) - len(confirmed)
     _repair(confirmed, report)
-    _settle_priority("users", user_priority, keys.user_stats, found, confirmed)
-    _settle_priority("videos", video_priority, keys.video_stats, found, confirmed)
+    _settle_priority("users", user_priority, keys.user_stats, _USER_SETS, found, confirmed)
+    _settle_priority("videos", video_priority, keys.video_stats, _VIDEO_SETS, found, confirmed)
     metrics.count("Drift", sum(report.repaired.values()))
     log.info("reconciled", extra={"checked": report.checked, "suspects": report.suspects, **report.repaired})
     return report
@@ -104,9 +105,17 @@ def _priority_ids(table: str, batch: int) -> list[int]:
     return [int(member) for member in cast("list[str]", members or [])]
 
 
-def _settle_priority(table: str, ids: Sequence[int], key: Callable[[int], str], found: Drift, confirmed: Drift) -> None:
-    """Drop from the priority set the ids found right or repaired; a suspect stays for its second look."""
-    done = [item for item in ids if f"counters:{key(item)}" not in found or f"counters:{key(item)}" in confirmed]
+def _settle_priority(
+    table: str, ids: Sequence[int], key: Callable[[int], str], sets: SetSizes, found: Drift, confirmed: Drift
+) -> None:
+    """Drop from the priority set the ids found right or repaired; one with a suspect (its counters or one of its
+    sets) stays for its second look."""
+
+    def settled(item: int) -> bool:
+        names = [f"counters:{key(item)}", *(f"set:{key_of(item)}" for key_of, _ in sets.values())]
+        return all(name not in found or name in confirmed for name in names)
+
+    done = [item for item in ids if settled(item)]
     if done:
         get_redis().srem(keys.reconcile_priority(table), *done)
 
