@@ -15,7 +15,7 @@ from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import ScriptArg, get_redis, hmget_many, run_script_per_key
+from gophertok.adapters.redis_client import Pipeline, ScriptArg, get_redis, hmget_many, run_script_per_key
 from gophertok.errors import Unavailable
 from gophertok.services import id_sets
 
@@ -98,11 +98,8 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
             _FILL_IF_MISSING,
             [(key(item), [*field_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
         )
-        # MySQL lags behind Redis by the changes still in flight, which this rebuild cannot see: have the
-        # reconciliation look at these first (services/reconciliation.py).
         pipe = get_redis().pipeline(transaction=False)
-        pipe.sadd(keys.reconcile_priority(table), *missing)
-        pipe.expire(keys.reconcile_priority(table), keys.CACHE_TTL_SECONDS)
+        check_first(pipe, table, missing)
         pipe.execute()
         counts.update(rebuilt)
     return counts
@@ -199,17 +196,21 @@ def rebuild_once(key: str, rebuild: Callable[[], None]) -> None:
     rebuild()
 
 
+def check_first(pipe: Pipeline, table: str, ids: Sequence[int]) -> None:
+    """Have the reconciliation look at these ids of ``table`` first (services/reconciliation.py): what was just
+    rebuilt from MySQL cannot see the changes still in flight, by which MySQL lags behind Redis."""
+    pipe.sadd(keys.reconcile_priority(table), *ids)
+    pipe.expire(keys.reconcile_priority(table), keys.CACHE_TTL_SECONDS)
+
+
 def store_zset(key: str, mapping: dict[str, int], checked_as: tuple[str, int] | None = None) -> None:
     """Write a rebuilt ZSET with its expiry. NX keeps members a concurrent writer added meanwhile. ``checked_as``
-    (table, id): MySQL lags behind by the changes in flight, which this rebuild cannot see, so that id goes among
-    the ones the reconciliation checks first (as ``_load_hashes`` does for counters)."""
+    (table, id): that id goes among the ones the reconciliation checks first."""
     pipe = get_redis().pipeline(transaction=False)
     pipe.zadd(key, mapping, nx=True)
     pipe.expire(key, keys.CACHE_TTL_SECONDS)
     if checked_as is not None:
-        table, item = checked_as
-        pipe.sadd(keys.reconcile_priority(table), item)
-        pipe.expire(keys.reconcile_priority(table), keys.CACHE_TTL_SECONDS)
+        check_first(pipe, checked_as[0], [checked_as[1]])
     pipe.execute()
 
 
