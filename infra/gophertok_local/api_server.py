@@ -25,6 +25,7 @@ from gophertok_local.console import Console
 from gophertok_local.functions import REPO_ROOT
 from gophertok_local.gateway import Gateway, HttpRequest, HttpResponse
 from gophertok_local.pool import InstancePool
+from gophertok_local.server_options import add_server_options
 
 STATUS_CODE_SCAN_LIMIT = 64 * 1024  # bodies larger than this are not parsed for the console's status_code
 
@@ -65,9 +66,7 @@ def request_reporter(console: Console):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8080")))
-    parser.add_argument("--stage", default="dev")
+    add_server_options(parser)
     parser.add_argument("--log-file", type=Path, help="append every JSON log line here")
     args = parser.parse_args(argv)
     config = CLIFactory(str(REPO_ROOT)).create_config_obj(chalice_stage_name=args.stage)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gophertok_local.server_options import add_server_options
 
 RESTART_BACKOFF_SECONDS = (0.5, 30.0)  # first and longest wait before a start again
 HEALTHY_SECONDS = 30.0  # a process that ran this long starts again after the first wait
@@ -111,9 +112,7 @@ def local_programs(args: argparse.Namespace) -> list[Program]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default=os.environ.get("API_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8080")))
-    parser.add_argument("--stage", default="dev")
+    add_server_options(parser)
     parser.add_argument("--log-dir", type=Path, help="the programs append their JSON log lines to files here")
     parser.add_argument("--pid-dir", type=Path, help="write <program>.pid here for each program's process")
     parser.add_argument("--no-consumers", action="store_true", help="only the API (no event-source runners)")
