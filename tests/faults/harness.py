@@ -190,6 +190,13 @@ def phantoms(ledger: Ledger, state) -> list[str]:
     return sorted((set(comments) - ledger.comments) | (set(messages) - ledger.messages))
 
 
+# (label, list path, the profile's counter, the follows column that is the user) for both sides of following
+_FOLLOW_SIDES = (
+    ("follows", "/douyin/relation/follow/list/", "follow_count", "follower_id"),
+    ("followers", "/douyin/relation/follower/list/", "follower_count", "followee_id"),
+)
+
+
 class CountReader:
     """Reads counts and lists through the API and from MySQL, and lists every disagreement between them."""
 
@@ -238,24 +245,16 @@ class CountReader:
                 listed=len(liked),
                 mysql=self._mysql_count("SELECT COUNT(*) AS n FROM favorites WHERE user_id = %s AND liked = 1", me),
             )
-            follows = self._get("/douyin/relation/follow/list/", user, user_id=me)["user_list"]
-            compare(
-                f"user {me} follows",
-                served=profile["follow_count"],
-                listed=len(follows),
-                mysql=self._mysql_count(
-                    "SELECT COUNT(*) AS n FROM follows WHERE follower_id = %s AND following = 1", me
-                ),
-            )
-            followers = self._get("/douyin/relation/follower/list/", user, user_id=me)["user_list"]
-            compare(
-                f"user {me} followers",
-                served=profile["follower_count"],
-                listed=len(followers),
-                mysql=self._mysql_count(
-                    "SELECT COUNT(*) AS n FROM follows WHERE followee_id = %s AND following = 1", me
-                ),
-            )
+            for label, path, counter, column in _FOLLOW_SIDES:
+                listed = self._get(path, user, user_id=me)["user_list"]
+                compare(
+                    f"user {me} {label}",
+                    served=profile[counter],
+                    listed=len(listed),
+                    mysql=self._mysql_count(
+                        f"SELECT COUNT(*) AS n FROM follows WHERE {column} = %s AND following = 1", me
+                    ),
+                )
             if user is author:
                 total_favorited = profile["total_favorited"]
         liked_in_mysql = self._mysql_count(
