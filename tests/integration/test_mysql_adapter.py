@@ -66,3 +66,49 @@ def test_a_connection_lost_mid_statement_answers_unavailable_and_the_next_statem
         db.query_one("SELECT 1 AS one")
     assert db.query_one("SELECT CONNECTION_ID() AS id")["id"] != first
     db.close()
+
+
+@pytest.fixture
+def upsert_table(database):
+    table = "gt_test_integer_rows"
+    database.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} (a BIGINT NOT NULL PRIMARY KEY, b BIGINT NOT NULL, note VARCHAR(16) NULL)"
+    )
+    database.execute(f"DELETE FROM {table}")
+    yield table
+    database.execute(f"DROP TABLE {table}")
+
+
+def _upsert(table: str) -> str:
+    return f"INSERT INTO {table} (a, b) VALUES (%s, %s) ON DUPLICATE KEY UPDATE b = GREATEST(b, VALUES(b))"
+
+
+def test_integer_rows_are_written_and_counted_as_the_driver_writes_and_counts_them(database, upsert_table):
+    # Rows of plain ints skip the driver's escaping; the rows and the affected count must not change for it.
+    rows = [(n, n * 10) for n in range(300)]
+    assert database.execute_many(_upsert(upsert_table), rows) == 300
+    again = [(n, n * 10 + (1 if n % 2 else 0)) for n in range(300)]  # half of them change
+    with database.connection().cursor() as cursor:
+        expected_affected = cursor.executemany(_upsert(upsert_table), again)
+    database.execute(f"UPDATE {upsert_table} SET b = a * 10")
+    assert database.execute_many(_upsert(upsert_table), again) == expected_affected == 300
+    stored = database.query(f"SELECT a, b FROM {upsert_table} ORDER BY a")
+    assert [(row["a"], row["b"]) for row in stored] == again
+
+
+def test_integer_rows_longer_than_one_statement_are_all_written(database, upsert_table, monkeypatch):
+    import pymysql.cursors
+
+    monkeypatch.setattr(pymysql.cursors.Cursor, "max_stmt_length", 400)
+    rows = [(n, 2**62 + n) for n in range(500)]
+    assert database.execute_many(_upsert(upsert_table), rows) == 500
+    stored = database.query(f"SELECT a, b FROM {upsert_table} ORDER BY a")
+    assert [(row["a"], row["b"]) for row in stored] == rows
+
+
+def test_rows_with_other_values_are_escaped_by_the_driver(database, upsert_table):
+    hostile = "x'); DROP TABLE t; --"[:16]
+    sql = f"INSERT INTO {upsert_table} (a, b, note) VALUES (%s, %s, %s)"
+    assert database.execute_many(sql, [(1, 2, hostile), (3, 4, None)]) == 2
+    stored = database.query(f"SELECT a, b, note FROM {upsert_table} ORDER BY a")
+    assert [(row["a"], row["b"], row["note"]) for row in stored] == [(1, 2, hostile), (3, 4, None)]

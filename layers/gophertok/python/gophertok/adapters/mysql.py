@@ -19,6 +19,7 @@ import pymysql
 import pymysql.cursors
 
 from gophertok import tracing
+from gophertok.adapters.integer_rows import integer_insert_statements
 from gophertok.config import Settings, get_settings
 from gophertok.errors import Unavailable
 
@@ -111,7 +112,7 @@ class Database:
             try:
                 with tracing.subsegment("mysql", statement=_statement_kind(sql), many=many), conn.cursor() as cursor:
                     self.statements += 1
-                    affected = cursor.executemany(sql, args) if many else cursor.execute(sql, args)
+                    affected = _execute_many(cursor, sql, args) if many else cursor.execute(sql, args)
                     return list(cursor.fetchall() or ()), affected or 0, cursor.lastrowid or 0
             except pymysql.err.IntegrityError as exc:
                 if exc.args and exc.args[0] == _DUPLICATE_ENTRY:
@@ -171,6 +172,13 @@ class Database:
                 raise
             finally:
                 self._in_transaction = False
+
+
+def _execute_many(cursor: pymysql.cursors.Cursor, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    statements = integer_insert_statements(sql, rows, cursor.max_stmt_length)
+    if statements is None:
+        return cursor.executemany(sql, rows) or 0
+    return sum(cursor.execute(statement) for statement in statements)
 
 
 def credentials(settings: Settings, refresh: bool = False) -> tuple[str, str]:
