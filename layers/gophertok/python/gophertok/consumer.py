@@ -19,8 +19,8 @@ import time
 import uuid
 from binascii import a2b_base64
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from gophertok import dead_letters, logs, metrics, tracing
 from gophertok.adapters.redis_client import REDIS_ERRORS
@@ -31,8 +31,9 @@ from gophertok.invocation import invocation
 log = logs.get_logger("gophertok.consumer")
 
 
-@dataclass(frozen=True, slots=True)
-class KafkaRecord:
+class KafkaRecord(NamedTuple):
+    """One record of a Lambda Kafka event, decoded (a tuple: a batch builds hundreds of them)."""
+
     topic: str
     partition: int
     offset: int
@@ -61,24 +62,25 @@ def _decode_headers(raw: list[dict[str, list[int]]] | None) -> dict[str, bytes]:
     return headers
 
 
+_POSITION = itemgetter(0, 1, 2)  # topic, partition, offset
+
+
 def kafka_records(event: dict[str, Any]) -> list[KafkaRecord]:
     """All records of a Lambda Kafka event, in partition then offset order."""
-    records: list[KafkaRecord] = []
-    for batch in (event.get("records") or {}).values():
-        for raw in batch:
-            key = raw.get("key")
-            records.append(
-                KafkaRecord(
-                    raw["topic"],
-                    int(raw["partition"]),
-                    int(raw["offset"]),
-                    int(raw.get("timestamp") or 0),
-                    a2b_base64(key) if key is not None else None,
-                    a2b_base64(raw.get("value") or ""),
-                    _decode_headers(raw["headers"]) if raw.get("headers") else {},
-                )
-            )
-    records.sort(key=lambda record: (record.topic, record.partition, record.offset))
+    records = [
+        KafkaRecord(
+            raw["topic"],
+            int(raw["partition"]),
+            int(raw["offset"]),
+            int(raw.get("timestamp") or 0),
+            None if (key := raw.get("key")) is None else a2b_base64(key),
+            a2b_base64(raw.get("value") or ""),
+            _decode_headers(headers) if (headers := raw.get("headers")) else {},
+        )
+        for batch in (event.get("records") or {}).values()
+        for raw in batch
+    ]
+    records.sort(key=_POSITION)
     return records
 
 
