@@ -5,8 +5,9 @@ Figures against the real local MySQL, each as events/s and as a ratio to the flo
   beside it the same statements rendered beforehand and sent alone (MySQL's share, a bound no path reaches);
 - handler: the Lambda handler invoked in process with Kafka events of the registry batch size, the
   way the event source mapping delivers them (records spread over 3 partitions, base64 values);
-- kafka: the burst produced to a fresh topic and drained by the local event-source runner invoking the
-  function through the instance pool, as ``make run`` runs it (poll, invoke a warm instance, commit),
+- kafka: the burst produced by the API's own producer (adapters/kafka.py, standing in for many API instances)
+  to a fresh topic and drained by the local event-source runner invoking the function through the
+  instance pool, as ``make run`` runs it (poll, invoke a warm instance, commit),
   timed from the first record produced to the last row in MySQL (end to end); ``[backlog]``: the
   same with every record produced beforehand, timed from the runner's start (the consumer side alone).
   The runner is a process of its own, as under ``make run``. ``--in-process`` adds the same runs with the
@@ -33,11 +34,12 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from gophertok import registry
+from gophertok.adapters import kafka
 from gophertok.adapters.integer_rows import integer_insert_statements
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.config import get_settings
@@ -218,33 +220,37 @@ def through_kafka(
     topic = f"bench.favorites.{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=servers)
     admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(topic + registry.DEAD_LETTER_SUFFIX, 1, 1)])
-    producer = KafkaProducer(bootstrap_servers=servers, acks="all", linger_ms=5, batch_size=256 * 1024)
+    producer = kafka.make_producer(get_settings())  # the API's own producer (librdkafka), standing in for many
 
     last_of_partition: dict[int, tuple[int, Event]] = {}
 
     def produce() -> float:
+        positions: list[tuple[int, int, Event]] = []
+
+        def delivered(event: Event) -> Callable[[Any, Any], None]:
+            def record(error: Any, message: Any) -> None:
+                assert error is None, error
+                positions.append((message.partition(), message.offset(), event))
+
+            return record
+
         started = time.perf_counter()
-        # The bench picks partitions itself (one user's likes in one partition, in order, as the keyed
-        # default partitioner does): kafka-python's pure-Python murmur2 and metadata look-ups were a
-        # quarter of this single producer's time, which stands in for many API instances producing.
-        sent = [
-            (
-                producer.send(
-                    topic,
-                    key=str(event.data["user_id"]).encode(),
-                    value=event.to_json(),
-                    partition=event.data["user_id"] % PARTITIONS,
-                ),
-                event,
+        # One user's likes in one partition, in order, as the keyed default partitioner does.
+        for event in events:
+            user = event.data["user_id"]
+            producer.produce(
+                topic,
+                key=str(user).encode(),
+                value=event.to_json(),
+                partition=user % PARTITIONS,
+                on_delivery=delivered(event),
             )
-            for event in events
-        ]
-        producer.flush()
+        producer.flush(30)
         seconds = time.perf_counter() - started
-        for future, event in sent:
-            position = future.get(timeout=0)
-            if position.offset >= last_of_partition.get(position.partition, (-1, event))[0]:
-                last_of_partition[position.partition] = (position.offset, event)
+        assert len(positions) == len(events), "not every record was acknowledged"
+        for partition, offset, event in positions:
+            if offset >= last_of_partition.get(partition, (-1, event))[0]:
+                last_of_partition[partition] = (offset, event)
         return seconds
 
     produced = produce() if backlog else 0.0

@@ -1,4 +1,4 @@
-"""The API's shared Kafka producer heals: after a broker restart (even one that forgot every producer id) or a
+"""The API's shared Kafka producer heals: after a broker restart (even one that lost its log and every producer id) or a
 closed producer, publishes answer success again as soon as the broker is back, in the same process."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _markers(topic: str) -> set[str]:
 
 def test_a_closed_producer_is_replaced(stack_env):
     topic = create_test_topic("heal")
-    kafka.get_producer().close(timeout=1)
+    kafka.get_producer().close()
     _publish(topic, "after-close")
     assert "after-close" in _markers(topic)
 

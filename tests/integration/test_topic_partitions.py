@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import topics
-from kafka.admin import KafkaAdminClient
 
 from gophertok.adapters import kafka
-from support.kafka_topics import create_test_topic, servers
+from gophertok.config import get_settings
+from support.kafka_topics import create_test_topic
 
 
 def test_a_topic_with_the_wrong_partition_count_is_reported(stack_env):
     auto_created = create_test_topic("partitions", partitions=4)  # what an early client leaves behind
     right = create_test_topic("partitions", partitions=3)
-    admin = KafkaAdminClient(bootstrap_servers=servers())
-    try:
-        mismatches = kafka.partition_mismatches(admin, [auto_created, right], 3)
-    finally:
-        admin.close()
+    admin = kafka.admin_client(get_settings(), timeout_ms=10_000)
+    mismatches = kafka.partition_mismatches(admin, [auto_created, right], 3)
     assert mismatches == [f"{auto_created} has 4 partitions, expected 3"]
 
 

@@ -273,16 +273,18 @@ def test_after_redis_loses_the_read_model_lists_and_feed_are_rebuilt_from_mysql(
 
 @pytest.fixture
 def broker_refuses(monkeypatch):
-    """A real producer on the real broker whose every record is refused (too large), not a mock."""
-    from kafka import KafkaProducer
+    """A real producer whose every record fails, not a mock: the address it sends to has no broker, and it gives up
+    on a record after a second."""
+    import dataclasses
 
     from gophertok.adapters import kafka
 
-    producer = KafkaProducer(bootstrap_servers=get_settings().kafka_servers, max_request_size=64)
+    settings = dataclasses.replace(get_settings(), kafka_bootstrap_servers="127.0.0.1:9", kafka_timeout=1.0)
+    producer = kafka.make_producer(settings)
     monkeypatch.setattr(kafka, "_producer", producer)
     yield
     monkeypatch.undo()
-    producer.close(timeout=5)
+    producer.close()
 
 
 def test_when_the_event_cannot_be_sent_the_publish_is_unavailable_and_undone(client, database, broker_refuses):

@@ -6,7 +6,7 @@ among them, in rounds. The budget compares medians of CPU time, which waiting fo
 not inflate; it is a ratio, never milliseconds.
 
 Import hygiene is checked exactly, from the same runs: what a function does not use at import is not imported
-(kafka-python is imported by the first publish, boto3 by the first AWS call, aws_xray_sdk only with a daemon
+(confluent-kafka is imported by the first publish, boto3 by the first AWS call, aws_xray_sdk only with a daemon
 configured; argon2 and PyJWT only where passwords or tokens are handled; Redis and MySQL clients only where they
 are used), so a stray module-level import fails here with the name of the module that pulled it in.
 
@@ -41,7 +41,8 @@ BASELINE_EVERY = 3  # a bare `import boto3` run after every this many function r
 
 # Modules no function imports when Lambda loads it: each is imported where it is first used.
 NEVER_AT_IMPORT = {
-    "kafka": "kafka-python: adapters/kafka.py imports it on the first publish or consume",
+    "confluent_kafka": "confluent-kafka: adapters/kafka.py imports it on the first publish or consume",
+    "kafka": "kafka-python: not shipped (the layer's Kafka client is confluent-kafka)",
     "boto3": "boto3: adapters/storage.py and adapters/secrets.py create clients on first use",
     "botocore": "botocore: only through boto3 (or MSK IAM signing), on first use",
     "aws_xray_sdk": "aws_xray_sdk: tracing.py imports it only with an X-Ray daemon address",
@@ -128,14 +129,14 @@ def test_a_function_imports_within_its_budget_of_a_bare_boto3(
 def test_a_handler_that_imports_too_much_fails_both_checks(
     tmp_path: Path, sites: dict[str, Path], runs: dict[str, list[ImportProfile]]
 ) -> None:
-    """The checks can fail: a handler importing boto3, kafka-python and the layer's Redis adapter at module level."""
+    """The checks can fail: a handler importing boto3, confluent-kafka and the layer's Redis adapter at module level."""
     heavy = tmp_path / "heavy"
     heavy.mkdir()
-    (heavy / "app.py").write_text("import boto3\nimport kafka\nimport gophertok.adapters.redis_client\n")
+    (heavy / "app.py").write_text("import boto3\nimport confluent_kafka\nimport gophertok.adapters.redis_client\n")
     path = [str(heavy), *lambda_path("not_found", ["shared"], sites)[1:]]
     profiles = [profile(path) for _ in range(ROUNDS)]
-    assert profiles[0].imported("kafka") and profiles[0].imported("boto3")
-    assert profiles[0].importer_of("kafka") == "app"
+    assert profiles[0].imported("confluent_kafka") and profiles[0].imported("boto3")
+    assert profiles[0].importer_of("confluent_kafka") == "app"
     assert median_cpu_us(profiles) / median_cpu_us(runs[BASELINE]) > BUDGET
 
 

@@ -1,1 +1,1 @@
-"""Adapters: the only modules that import pymysql, redis, kafka-python or boto3."""
+"""Adapters: the only modules that import pymysql, redis, confluent-kafka or boto3."""
