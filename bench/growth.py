@@ -5,10 +5,11 @@ scales live side by side): 100/1k/10k followers, friends, liked videos, comments
 published videos of one user, and 1k/10k/100k videos in the feed. Then, per endpoint and scale, it
 measures the warm median of the in-process handler, the first (cold) call after the user's Redis keys
 are deleted, the answer size, and two I/O floors: the request's Redis and SQL round trips times a
-trivial round trip (PING, SELECT 1) measured in the same run, and the request's own Redis commands replayed
-on a bare client and its SQL statements run again (the same replies, so the floor carries the payload a list page
-has to fetch). The growth exponent is
-log(t100 / t10) / log(10): 0 is flat, 1 is linear.
+trivial round trip (PING, SELECT 1, a one-byte record acknowledged) measured in the same run, and the request's
+own Redis commands replayed on a bare client, its SQL statements run again and its Kafka records published again
+and acknowledged (the same replies, so the floor carries the payload a list page has to fetch). The write
+endpoints (like/unlike, comment, follow/unfollow, message) are measured the same way, on the same users.
+The growth exponent is log(t100 / t10) / log(10): 0 is flat, 1 is linear.
 
     infra/with-env.sh .venv/bin/python bench/growth.py [--samples 25] [--scales 1,10,100]
 """
@@ -16,6 +17,7 @@ log(t100 / t10) / log(10): 0 is flat, 1 is linear.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import random
@@ -29,7 +31,7 @@ from typing import Any
 import redis
 
 from gophertok import keys
-from gophertok.adapters import redis_client
+from gophertok.adapters import kafka, redis_client
 from gophertok.adapters.mysql import get_database
 from gophertok.auth.tokens import issue_token
 from gophertok.config import get_settings
@@ -161,24 +163,75 @@ def get_redis_raw() -> redis.Redis:
     return redis_client.get_redis()  # type: ignore[return-value]
 
 
-def endpoints(scale: Scale) -> dict[str, Callable[[], tuple[str, str, dict[str, Any]]]]:
+Spec = tuple[str, str, str, dict[str, Any]]  # function, method, path, query
+
+
+def endpoints(scale: Scale) -> dict[str, Callable[[], Spec]]:
     token = issue_token(scale.owner)
-    friend = scale.others[0]
+    friend, fan = scale.others[0], scale.others[1]
+    fan_token = issue_token(fan)
+    like_or_unlike, follow_or_unfollow = itertools.cycle("21"), itertools.cycle("21")
+    # (the owner likes every published video and the fan follows the owner: the first call of each undoes it)
     return {
-        "feed top page": lambda: ("video_feed", "/douyin/feed/", {}),
-        "publish list": lambda: ("video_publish_list", "/douyin/publish/list/", {"token": token}),
-        "favorite list": lambda: ("favorite_list", "/douyin/favorite/list/", {"token": token}),
-        "comment list": lambda: ("comment_list", "/douyin/comment/list/", {"video_id": scale.video}),
-        "follow list": lambda: ("relation_follow_list", "/douyin/relation/follow/list/", {"token": token}),
-        "follower list": lambda: ("relation_follower_list", "/douyin/relation/follower/list/", {"token": token}),
-        "friend list": lambda: ("relation_friend_list", "/douyin/relation/friend/list/", {"token": token}),
-        "chat open": lambda: ("message_chat", "/douyin/message/chat/", {"token": token, "to_user_id": friend}),
+        "feed top page": lambda: ("video_feed", "GET", "/douyin/feed/", {}),
+        "publish list": lambda: ("video_publish_list", "GET", "/douyin/publish/list/", {"token": token}),
+        "favorite list": lambda: ("favorite_list", "GET", "/douyin/favorite/list/", {"token": token}),
+        "comment list": lambda: ("comment_list", "GET", "/douyin/comment/list/", {"video_id": scale.video}),
+        "follow list": lambda: ("relation_follow_list", "GET", "/douyin/relation/follow/list/", {"token": token}),
+        "follower list": lambda: ("relation_follower_list", "GET", "/douyin/relation/follower/list/", {"token": token}),
+        "friend list": lambda: ("relation_friend_list", "GET", "/douyin/relation/friend/list/", {"token": token}),
+        "chat open": lambda: ("message_chat", "GET", "/douyin/message/chat/", {"token": token, "to_user_id": friend}),
         "chat poll, nothing new": lambda: (
             "message_chat",
+            "GET",
             "/douyin/message/chat/",
             {"token": token, "to_user_id": friend, "pre_msg_time": int(time.time() * 1000)},
         ),
+        "like / unlike (write)": lambda: (
+            "favorite_action",
+            "POST",
+            "/douyin/favorite/action/",
+            {"token": token, "video_id": scale.video, "action_type": next(like_or_unlike)},
+        ),
+        "comment (write)": lambda: (
+            "comment_action",
+            "POST",
+            "/douyin/comment/action/",
+            {"token": fan_token, "video_id": scale.video, "action_type": 1, "comment_text": "growth"},
+        ),
+        "follow / unfollow (write)": lambda: (
+            "relation_action",
+            "POST",
+            "/douyin/relation/action/",
+            {"token": fan_token, "to_user_id": scale.owner, "action_type": next(follow_or_unfollow)},
+        ),
+        "message send (write)": lambda: (
+            "message_action",
+            "POST",
+            "/douyin/message/action/",
+            {"token": token, "to_user_id": friend, "action_type": 1, "content": "growth"},
+        ),
     }
+
+
+Published = list[tuple[str, list[kafka.RawRecord]]]  # what a request sent to Kafka: (topic, records)
+
+
+class RecordingKafka:
+    """Keeps what a request published (topic, records), to send it again on a bare producer as part of its floor."""
+
+    sent: Published = []
+
+    @classmethod
+    def install(cls) -> None:
+        publish = kafka.publish_records
+
+        def recorded(topic: str, records: Any) -> int:
+            batch = list(records)
+            cls.sent.append((topic, batch))
+            return publish(topic, batch)
+
+        kafka.publish_records = recorded  # type: ignore[assignment]
 
 
 class RecordingDatabase:
@@ -199,12 +252,12 @@ class RecordingDatabase:
         database.query = recorded  # type: ignore[method-assign]
 
 
-def call(spec: tuple[str, str, dict[str, Any]]) -> tuple[float, int, int, int]:
-    function, path, query = spec
-    event = http_event("GET", path, query=query)
+def call(spec: Spec) -> tuple[float, int, int, int]:
+    function, method, path, query = spec
+    event = http_event(method, path, query=query)
     database = get_database()
     CountingRedis.round_trips, CountingRedis.sent, sql_before = 0, [], database.statements
-    RecordingDatabase.ran = []
+    RecordingDatabase.ran, RecordingKafka.sent = [], []
     started = time.perf_counter()
     response = invoke(function, event)
     elapsed = (time.perf_counter() - started) * 1000
@@ -212,9 +265,16 @@ def call(spec: tuple[str, str, dict[str, Any]]) -> tuple[float, int, int, int]:
     return elapsed, len(response["body"].encode()), CountingRedis.round_trips, database.statements - sql_before
 
 
-def replayed(sent: list[Sent], statements: list[tuple[str, Any]], samples: int = 25) -> float:
+def replayed(
+    sent: list[Sent],
+    statements: list[tuple[str, Any]],
+    published: list[tuple[str, list[kafka.RawRecord]]],
+    samples: int = 25,
+) -> float:
     """The I/O floor with its payload: the same Redis commands (same replies, parsed by the same hiredis) sent
-    again on a bare client with nothing else around them, and the same SQL statements run again; ms."""
+    again on a bare client with nothing else around them, the same SQL statements run again, and the same records
+    published again by a bare producer that waits for their acknowledgement; ms."""
+    producer = kafka.make_producer(get_settings()) if published else None
     bare = redis.Redis.from_url(get_settings().redis_url, **redis_client.client_options(get_settings()))
     times = []
     for _ in range(samples):
@@ -230,14 +290,24 @@ def replayed(sent: list[Sent], statements: list[tuple[str, Any]], samples: int =
             pipe.execute()
         for sql, args in statements:
             RecordingDatabase.unrecorded(sql, args)
+        for topic, records in published:
+            for key, value, headers in records:
+                producer.produce(topic, value=value, key=key, headers=headers)  # type: ignore[union-attr]
+            producer.flush(10)  # type: ignore[union-attr]
         times.append((time.perf_counter() - started) * 1000)
     bare.close()
     return statistics.median(times)
 
 
-def trivial_round_trips(samples: int = 200) -> tuple[float, float]:
+PING_TOPIC = "bench.growth.ping"
+
+
+def trivial_round_trips(samples: int = 200) -> tuple[float, float, float]:
+    """Medians in ms of a Redis PING, a ``SELECT 1`` and an acknowledged one-byte record."""
     client, database = get_redis_raw(), get_database()
-    redis_times, sql_times = [], []
+    kafka.ensure_topics([PING_TOPIC], 1, 1)
+    producer = kafka.make_producer(get_settings())
+    redis_times, sql_times, ack_times = [], [], []
     for _ in range(samples):
         started = time.perf_counter()
         client.ping()
@@ -245,7 +315,11 @@ def trivial_round_trips(samples: int = 200) -> tuple[float, float]:
         started = time.perf_counter()
         database.query("SELECT 1")
         sql_times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(redis_times), statistics.median(sql_times)
+        started = time.perf_counter()
+        producer.produce(PING_TOPIC, b".")
+        producer.flush(10)
+        ack_times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(redis_times), statistics.median(sql_times), statistics.median(ack_times)
 
 
 def main() -> int:
@@ -255,9 +329,12 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["LOG_LEVEL"] = "WARNING"  # one JSON line per request would bury the table
     os.environ["TRACING"] = "off"
+    for action in ("like", "comment", "follow", "message"):  # the samples would meet the per-user write limits
+        os.environ[f"RATE_LIMIT_{action.upper()}"] = "off"
     settings = get_settings()
     redis_client.set_redis(CountingRedis.from_url(settings.redis_url, **redis_client.client_options(settings)))
     RecordingDatabase.install()
+    RecordingKafka.install()
     factors = [int(f) for f in args.scales.split(",")]
     results: dict[str, dict[int, tuple[float, float, int, float, float]]] = {}
     for factor in factors:
@@ -266,14 +343,14 @@ def main() -> int:
         scale = build(factor)
         print(f"built {factor}× in {time.perf_counter() - started:.1f} s", flush=True)
         forget(scale)
-        redis_ms, sql_ms = trivial_round_trips()
+        redis_ms, sql_ms, ack_ms = trivial_round_trips()
         for name, spec in endpoints(scale).items():
             cold_ms, *_ = call(spec())
             warm = [call(spec()) for _ in range(args.samples)]
             p50 = statistics.median(sample[0] for sample in warm)
             _, size, redis_rt, sql_rt = warm[-1]
-            floor = redis_rt * redis_ms + sql_rt * sql_ms
-            with_payload = replayed(CountingRedis.sent, RecordingDatabase.ran)
+            floor = redis_rt * redis_ms + sql_rt * sql_ms + len(RecordingKafka.sent) * ack_ms
+            with_payload = replayed(CountingRedis.sent, RecordingDatabase.ran, RecordingKafka.sent)
             results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor, with_payload)
     header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
     header += "cold at max ms | answer at max | I/O floor ms | p50 / floor | replayed I/O ms | p50 / replayed |"
