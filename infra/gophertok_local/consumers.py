@@ -9,7 +9,6 @@ its supervisor starts it again.
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from gophertok.config import get_settings
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(log_file=args.log_file)
     console.capture_process_logs(get_settings().log_level)
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # the client's own chatter
+    kafka_runner.quiet_client_logs()
     pool = InstancePool(log_sink=console.log_line)
     try:
         return run_until_signalled(consumer_workers(pool, console))
