@@ -293,11 +293,10 @@ class ConsumerWorker(threading.Thread):
         try:
             topic = self._describe_when_there(session)
             partitions = topic.partitions
-            if self._log_replaced(topic):
+            replaced = self._log_replaced(topic)
+            if replaced:
                 log.warning("the topic was recreated; reading its new log from the start", extra={"topic": self.topic})
-                session.consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
-            else:  # from the committed offsets (the log's start without one)
-                session.consumer.assign([TopicPartition(self.topic, p) for p in partitions])
+            session.consumer.assign(self._start_offsets(session.consumer, partitions, from_start=replaced))
             self._lanes = lanes = {partition: Lane() for partition in partitions}
             # Invocations run in their own threads, so the next batches are fetched and gathered while
             # the function works (as Lambda's pollers do) instead of the function waiting for them.
@@ -313,6 +312,25 @@ class ConsumerWorker(threading.Thread):
                     invoker.shutdown(wait=True)
                 with contextlib.suppress(Exception):
                     session.consumer.close()  # waits for a commit still under way (see session.timeout.ms)
+
+    def _start_offsets(self, consumer: Consumer, partitions: list[int], *, from_start: bool) -> list[TopicPartition]:
+        """Where each partition starts: its committed offset, or the log's start without one (or ``from_start``).
+
+        Looked up here rather than left to librdkafka (its stored and logical offsets): it resolves those on
+        timers, about 0.1 s at every session's start, where these two requests take a few milliseconds."""
+        timeout = COMMIT_TIMEOUT_MS / 1000
+        wanted = [TopicPartition(self.topic, p) for p in partitions]
+        stored = [] if from_start else consumer.committed(wanted, timeout=timeout)
+        committed = {tp.partition: tp.offset for tp in stored if tp.offset >= 0}
+        starts = []
+        for partition in partitions:
+            if partition not in committed:
+                low, _ = consumer.get_watermark_offsets(
+                    TopicPartition(self.topic, partition), timeout=timeout, cached=False
+                )
+                committed[partition] = low
+            starts.append(TopicPartition(self.topic, partition, committed[partition]))
+        return starts
 
     def _settle_in_flight(self, session: Session, lanes: dict[int, Lane]) -> None:
         """Wait for the invocations still running and commit what they settled, if the broker takes it within
@@ -373,7 +391,7 @@ class ConsumerWorker(threading.Thread):
             wait(running, timeout=self.poll_timeout_ms / 1000, return_when=FIRST_COMPLETED)
             self._raise_failure(session)
             return
-        polled = session.consumer.consume(self.batch_size, (BUSY_POLL_MS if running else self.poll_timeout_ms) / 1000)
+        polled = self._poll(session.consumer, (BUSY_POLL_MS if running else self.poll_timeout_ms) / 1000)
         for message in polled:
             error = message.error()
             if error is not None:
@@ -387,6 +405,18 @@ class ConsumerWorker(threading.Thread):
             if self._log_replaced(self._describe(session), remember=False):
                 raise LogReplaced(self.topic)  # the next session starts the new log from its start
             self._rewind_past_the_end(session.consumer, lanes)
+
+    def _poll(self, consumer: Consumer, timeout: float) -> list[Message]:
+        """Up to a batch of what librdkafka holds, waiting up to ``timeout`` only while it holds nothing: its
+        ``consume(n, timeout)`` waits until it has ``n`` records (or the timeout), where kafka-python's poll
+        returned as soon as it had any, so a trickle of records would wait out the timeout each time."""
+        polled = consumer.consume(self.batch_size, 0)
+        if polled or timeout <= 0:
+            return polled
+        polled = consumer.consume(1, timeout)
+        if polled and self.batch_size > 1:
+            polled += consumer.consume(self.batch_size - 1, 0)
+        return polled
 
     @staticmethod
     def _raise_failure(session: Session) -> None:
