@@ -83,6 +83,10 @@ PARTITION_CHECK_SECONDS = 10.0  # how often the topic's partition count is compa
 COMMIT_TIMEOUT_MS = 10_000  # a commit that cannot reach the broker fails the session (then reconnects)
 RECONNECT_BACKOFF_SECONDS = (0.5, 10.0)  # first and longest wait before a new consumer after a failure
 HEALTHY_SESSION_SECONDS = 30.0  # a session that lasted this long resets the reconnect backoff
+# How long the broker may hold a fetch that found nothing new. tansu answers such a fetch late (~115 ms at the
+# default 500 ms, after the records arrived), so records produced to a caught-up consumer waited that long; an idle
+# worker's fetches at 100 ms cost the broker about 1% of a core.
+FETCH_WAIT_MS = 100
 
 
 @dataclass(frozen=True)
@@ -275,6 +279,7 @@ class ConsumerWorker(threading.Thread):
                 # coordinator after the session timeout (and close() waits for it): that bounds a commit.
                 "session.timeout.ms": COMMIT_TIMEOUT_MS,
                 "topic.metadata.refresh.interval.ms": int(PARTITION_CHECK_SECONDS * 1000),
+                "fetch.wait.max.ms": FETCH_WAIT_MS,
                 "error_cb": on_error,
                 "on_commit": on_commit,
                 "logger": librdkafka_log,
