@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -13,8 +14,8 @@ from kafka.errors import TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from gophertok.consumer import kafka_records
-from gophertok_local.kafka_runner import ConsumerWorker
-from support.broker import DURABLE, durable_broker, restart_broker
+from gophertok_local.kafka_runner import COMMIT_TIMEOUT_MS, ConsumerWorker
+from support.broker import DURABLE, durable_broker, kill_broker, restart_broker, start_broker
 from support.kafka_topics import create_test_topic, end_offsets, produce, servers
 from support.polling import wait_for
 
@@ -114,3 +115,28 @@ def test_a_runner_outlives_a_broker_that_restarts_without_its_log(stack_env, com
         handler.release.set()
         worker.stop()
         worker.join(timeout=30)
+
+
+def test_a_runner_whose_broker_is_gone_stops_within_the_commit_timeout(stack_env):
+    """A commit that cannot reach the broker gives up after COMMIT_TIMEOUT_MS, and so does stopping: librdkafka
+    keeps a commit waiting for the group's coordinator, and close() waits for it, for the session timeout
+    (45 s by default), which the runner sets to COMMIT_TIMEOUT_MS."""
+    topic = create_test_topic("gone", partitions=1)
+    handler = Recorder(hold=b"held")
+    worker = ConsumerWorker("gone", topic, handler, bootstrap_servers=servers(), group=f"g-{topic}")
+    worker.start()
+    try:
+        produce(topic, [b"held"])
+        wait_for(lambda: handler.values, timeout=30, what="the invocation")
+        kill_broker()
+        handler.release.set()  # its commit now waits for a broker that is not there
+        worker.stop()
+        stopping = time.monotonic()
+        worker.join(timeout=60)
+        assert not worker.is_alive()
+        assert time.monotonic() - stopping < COMMIT_TIMEOUT_MS / 1000 + 8
+        assert worker.delivered == 0  # never confirmed: the record comes again
+    finally:
+        handler.release.set()
+        worker.stop()
+        start_broker()
