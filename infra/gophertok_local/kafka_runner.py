@@ -24,7 +24,7 @@ Partitions are assigned directly (no group membership) while offsets are still s
 group: the local broker answers JoinGroup only after the rebalance timeout, and one runner owns every
 partition anyway.
 
-The client is librdkafka (confluent-kafka; the functions' layer keeps kafka-python): it fetches ahead in its own
+The client is librdkafka (confluent-kafka, as in the functions' layer): it fetches ahead in its own
 threads and decodes records in C, where kafka-python's pure-Python decoding cost about 0.15 s of CPU per 10,000
 records in this process. What it does differently, and how the worker keeps the behaviour above:
 - commits are asynchronous, their results reported through ``consume()``: ``delivered`` counts records when the
@@ -662,9 +662,8 @@ def workers_for_registry(
 
 
 def quiet_client_logs() -> None:
-    """Only the Kafka clients' serious lines: librdkafka logs each failed reconnect as an error, and the worker
-    logs what ended its session anyway."""
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # kafka-python, which the functions' layer uses
+    """Only librdkafka's serious lines: it logs each failed reconnect as an error, and the worker logs what ended
+    its session anyway."""
     librdkafka_log.setLevel(logging.CRITICAL)
 
 
@@ -674,7 +673,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     setup_logging(settings.log_level)
-    logging.getLogger("kafka").setLevel(logging.ERROR)
     pool, console = InstancePool(), Console()
     pool.log_sink = console.log_line
     console.capture_process_logs(settings.log_level)
