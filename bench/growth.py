@@ -231,7 +231,7 @@ class RecordingKafka:
             cls.sent.append((topic, batch))
             return publish(topic, batch)
 
-        kafka.publish_records = recorded  # type: ignore[assignment]
+        kafka.publish_records = recorded
 
 
 class RecordingDatabase:
@@ -291,9 +291,10 @@ def replayed(
         for sql, args in statements:
             RecordingDatabase.unrecorded(sql, args)
         for topic, records in published:
+            assert producer is not None
             for key, value, headers in records:
-                producer.produce(topic, value=value, key=key, headers=headers)  # type: ignore[union-attr]
-            producer.flush(10)  # type: ignore[union-attr]
+                producer.produce(topic, value=value, key=key, headers=dict(headers))
+            producer.flush(10)
         times.append((time.perf_counter() - started) * 1000)
     bare.close()
     return statistics.median(times)
