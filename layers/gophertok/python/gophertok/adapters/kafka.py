@@ -218,11 +218,14 @@ def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], lim
             if not partitions:
                 return 0
             committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=timeout)
-            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in partitions}
+            watermarks = {
+                p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout) for p in partitions
+            }
         except KafkaException as exc:
             raise Unavailable("the event broker is unavailable, please retry") from exc
-        positions = {
-            entry.partition: entry.offset if entry.offset >= 0 else _low_watermark(consumer, topic, entry.partition)
+        ends = {p: high for p, (_, high) in watermarks.items()}
+        positions = {  # the committed offset, or the log's start without one
+            entry.partition: entry.offset if entry.offset >= 0 else watermarks[entry.partition][0]
             for entry in committed
         }
         consumer.assign([TopicPartition(topic, p, positions[p]) for p in partitions])
@@ -240,7 +243,7 @@ def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], lim
             ]
             if not records:
                 continue
-            handle([(m.key(), m.value() or b"", _header_pairs(m.headers())) for _, _, m in records])
+            handle([(m.key(), m.value() or b"", header_pairs(m.headers())) for _, _, m in records])
             for partition, offset, _ in records:
                 positions[partition] = max(positions[partition], offset + 1)
             moved = {partition for partition, _, _ in records}
@@ -251,7 +254,8 @@ def drain(topic: str, group: str, handle: Callable[[list[RawRecord]], None], lim
     return done
 
 
-def _header_pairs(headers: Any) -> list[tuple[str, bytes]]:
+def header_pairs(headers: Any) -> list[tuple[str, bytes]]:
+    """A consumed message's headers (librdkafka gives a list of pairs, a mapping or None) as (name, bytes) pairs."""
     pairs = headers.items() if isinstance(headers, dict) else headers or []
     return [(name, value if isinstance(value, bytes) else str(value or "").encode()) for name, value in pairs]
 
@@ -261,12 +265,6 @@ def _partitions_of(client: Any, topic: str, timeout: float) -> list[int]:
     if found is None or found.error is not None:
         return []
     return sorted(found.partitions)
-
-
-def _low_watermark(consumer: Any, topic: str, partition: int) -> int:
-    from confluent_kafka import TopicPartition
-
-    return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[0])
 
 
 def admin_client(settings: Settings, timeout_ms: int) -> AdminClient:
