@@ -69,7 +69,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
-from gophertok import metrics, registry
+from gophertok import dead_letters, metrics, registry
+from gophertok.adapters import kafka
 from gophertok.config import get_settings
 from gophertok.consumer import TRANSIENT_ERRORS, is_transient
 from gophertok.logs import get_logger, setup_logging
@@ -608,12 +609,8 @@ class ConsumerWorker(threading.Thread):
                 )
             producer = self._producer
         source = f"{record.topic()}-{record.partition()}@{record.offset()}"
-        headers: list[tuple[str, str | bytes | None]] = [*(record.headers() or ())]
-        headers += [
-            ("dlq_source", source.encode()),
-            ("dlq_function", self.function.encode()),
-            ("dlq_error", repr(error)[:1000].encode()),
-        ]
+        parked = dead_letters.parking_headers(kafka.header_pairs(record.headers()), source, self.function, error)
+        headers: list[tuple[str, str | bytes | None]] = [*parked]
         delivered: Future[None] = Future()
 
         def on_delivery(failure: KafkaError | None, _message: Message) -> None:

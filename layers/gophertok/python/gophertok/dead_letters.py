@@ -8,7 +8,7 @@ consumers are idempotent, so a record replayed twice changes nothing the first r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from gophertok import logs, metrics, registry
@@ -42,16 +42,23 @@ def dead_letter_topic(topic: str) -> str:
     return topic + registry.DEAD_LETTER_SUFFIX
 
 
+def parking_headers(
+    headers: Iterable[tuple[str, bytes]], position: str, function: str, error: BaseException
+) -> list[tuple[str, bytes]]:
+    """A parked record's headers: its own (less those of an earlier parking), then where it came from
+    (``<topic>-<partition>@<offset>``), which function gave up on it and why."""
+    return [(name, value) for name, value in headers if name not in PARKING_HEADERS] + [
+        (SOURCE_HEADER, position.encode()),
+        (FUNCTION_HEADER, function.encode()),
+        (ERROR_HEADER, repr(error)[:ERROR_LIMIT].encode()),
+    ]
+
+
 def park(function: str, failures: Sequence[tuple[ParkableRecord, BaseException]]) -> int:
     """Send each failed record, with its payload and the error, to its topic's ``.dlq``; returns how many."""
     by_topic: dict[str, list[kafka.RawRecord]] = defaultdict(list)
     for record, error in failures:
-        headers = [(name, value) for name, value in record.headers.items() if name not in PARKING_HEADERS]
-        headers += [
-            (SOURCE_HEADER, record.position.encode()),
-            (FUNCTION_HEADER, function.encode()),
-            (ERROR_HEADER, repr(error)[:ERROR_LIMIT].encode()),
-        ]
+        headers = parking_headers(record.headers.items(), record.position, function, error)
         by_topic[dead_letter_topic(record.topic)].append((record.key, record.value, headers))
         log.error(
             "record parked",
