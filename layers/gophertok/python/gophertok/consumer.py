@@ -43,10 +43,6 @@ class KafkaRecord(NamedTuple):
     headers: dict[str, bytes]
 
     @property
-    def sort_key(self) -> tuple[str, int, int]:
-        return self.topic, self.partition, self.offset
-
-    @property
     def position(self) -> str:
         return f"{self.topic}-{self.partition}@{self.offset}"
 
@@ -148,7 +144,7 @@ def kafka_consumer(handle_batch: BatchHandler) -> Callable[[dict[str, Any], Any]
         with invocation(context, handle_batch.__module__, request_id, trace) as call:
             call.status_code = 50000  # until the batch is handled
             decoded, failures = decode(records)
-            failures = sorted(failures + apply(handle_batch, decoded), key=lambda failure: failure[0].sort_key)
+            failures = sorted(failures + apply(handle_batch, decoded), key=lambda failure: _POSITION(failure[0]))
             if failures:
                 dead_letters.park(call.function, failures)
             call.status_code = 0
