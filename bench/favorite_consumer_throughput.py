@@ -101,16 +101,10 @@ def forget(video_ids: list[int]) -> None:
     get_database().execute(f"DELETE FROM favorites WHERE video_id IN ({placeholders(len(video_ids))})", video_ids)
 
 
-def _rows(events: list[Event]) -> list[tuple[int, int, int, int, int]]:
-    return [
-        (e.data["user_id"], e.data["video_id"], int(e.data["liked"]), e.data["at"], e.data["version"]) for e in events
-    ]
-
-
 def floor(events: list[Event]) -> float:
     """The issue's floor: one raw pymysql ``executemany`` of the rows the consumer would write (rows built
     beforehand, not timed)."""
-    rows = _rows(events)
+    rows = favorites._latest_changes(events)  # the rows the consumer writes
     database = get_database()
     database.query_one("SELECT 1")  # connected before the clock starts
     with database.connection().cursor() as cursor:
@@ -122,7 +116,7 @@ def floor(events: list[Event]) -> float:
 def statements_only(events: list[Event]) -> float:
     """A lower bound: the same upsert's statements, rendered beforehand, sent on a bare cursor (MySQL's own
     work and the round trips, no Python per row)."""
-    statements = integer_insert_statements(favorites._UPSERT, _rows(events), 1_024_000) or []
+    statements = integer_insert_statements(favorites._UPSERT, favorites._latest_changes(events), 1_024_000) or []
     database = get_database()
     database.query_one("SELECT 1")
     with database.connection().cursor() as cursor:
