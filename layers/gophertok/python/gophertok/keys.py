@@ -2,10 +2,13 @@
 
 Conventions every writer follows (so that Redis can be flushed, or any key evicted, and rebuilt from
 MySQL at any time):
-- A key that exists is complete. Readers that miss a key rebuild it from MySQL (see user_stats,
+- A hash that exists is complete. Readers that miss a key rebuild it from MySQL (see user_stats,
   video_stats and the domain services); writers call the same ``ensure_*`` loaders before they apply
-  a change, then change it, so a write never creates a partial key.
-- Sorted sets that may legitimately be empty hold the SENTINEL member with score 0; readers skip it.
+  a change, then change it.
+- A sorted set is loaded when it holds its SENTINEL (score 0 when it is complete, so an empty one exists);
+  readers skip that member. A writer's ZADD can land just after the key expired or was evicted and create
+  it holding that member alone: such a key counts as missing (ZSET_MISSING_LUA), and its rebuild adds
+  MySQL's members with NX, keeping the writer's.
   A user's likes, followings, followers and friends are bounded (services/id_sets.py): they keep the newest
   WINDOW members, and when MySQL holds more the SENTINEL's score is their floor (complete strictly above it;
   below it MySQL answers by index).
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 PREFIX = "gt:"
 SENTINEL = "_"
+# Lua condition: the sorted set at KEYS[1] is not loaded (it lacks its SENTINEL), for scripts that check and change.
+ZSET_MISSING_LUA = f"redis.call('ZSCORE', KEYS[1], '{SENTINEL}') == false"
 PROFILE_TTL_SECONDS = 24 * 3600
 CACHE_TTL_SECONDS = 7 * 24 * 3600
 # HASH worker id -> "<lease token>:<expiry ms>": the snowflake worker ids leased by live containers (gophertok/ids.py).

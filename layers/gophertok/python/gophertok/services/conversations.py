@@ -30,8 +30,7 @@ Pair = tuple[int, int]
 
 # KEYS[1] conversation; ARGV[1] member; ARGV[2] TTL. Returns the create_time (Redis TIME in ms, after the newest),
 # or nil when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
-_APPEND = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+_APPEND = f"if {keys.ZSET_MISSING_LUA} then return false end" + """
 local now = redis.call('TIME')
 local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
@@ -204,8 +203,8 @@ def ensure(pairs: Iterable[Pair], depth: int) -> None:
     redis = get_redis()
     pipe = redis.pipeline(transaction=False)
     for pair in wanted:
-        pipe.exists(keys.conversation(*pair))
-    missing = [pair for pair, loaded in zip(wanted, pipe.execute(), strict=True) if not loaded]
+        pipe.zscore(keys.conversation(*pair), keys.SENTINEL)
+    missing = [pair for pair, floor in zip(wanted, pipe.execute(), strict=True) if floor is None]
     if not missing:
         return
     history = _stored_newest(missing, depth)

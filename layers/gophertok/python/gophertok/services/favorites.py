@@ -29,8 +29,7 @@ FAVORITE_CHANGED = "favorite.changed"
 # Returns {changed, version, at_ms}: changed is 1, 0 (already in that state) or -1 (the ZSET is not loaded:
 # the caller loads it and tries again; a script never creates a partial set). Every call issues a version
 # from the Redis clock, forced to increase, so even a no-op can re-announce the state it found.
-_CHANGE_LIKE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '0', '0'} end
+_CHANGE_LIKE = f"if {keys.ZSET_MISSING_LUA} then return {{-1, '0', '0'}} end" + """
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local at_ms = math.floor(at_us / 1000)

@@ -191,7 +191,7 @@ def rebuild_once(key: str, rebuild: Callable[[], None]) -> None:
     while time.monotonic() < deadline:
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
-        if redis.exists(key):
+        if redis.zscore(key, keys.SENTINEL) is not None:
             return
     rebuild()
 
@@ -261,8 +261,7 @@ def ensure_likes(user_id: int, members: Sequence[int] = ()) -> str:
 
 # KEYS[1] a ZSET; ARGV the TTL, then score, member pairs. Adds only to a loaded ZSET, so a writer never
 # creates a partial one.
-_ADD_IF_LOADED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+_ADD_IF_LOADED = f"if {keys.ZSET_MISSING_LUA} then return 0 end" + """
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
 """
