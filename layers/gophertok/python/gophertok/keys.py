@@ -7,7 +7,7 @@ MySQL at any time):
   a change, then change it.
 - A sorted set is loaded when it holds its SENTINEL (score 0 when it is complete, so an empty one exists);
   readers skip that member. A writer's ZADD can land just after the key expired or was evicted and create
-  it holding that member alone: such a key counts as missing (ZSET_MISSING_LUA), and its rebuild adds
+  it holding that member alone: such a key counts as missing (if_zset_loaded), and its rebuild adds
   MySQL's members with NX, keeping the writer's.
   A user's likes, followings, followers and friends are bounded (services/id_sets.py): they keep the newest
   WINDOW members, and when MySQL holds more the SENTINEL's score is their floor (complete strictly above it;
@@ -24,8 +24,14 @@ from __future__ import annotations
 
 PREFIX = "gt:"
 SENTINEL = "_"
-# Lua condition: the sorted set at KEYS[1] is not loaded (it lacks its SENTINEL), for scripts that check and change.
-ZSET_MISSING_LUA = f"redis.call('ZSCORE', KEYS[1], '{SENTINEL}') == false"
+
+
+def if_zset_loaded(body: str, otherwise: str) -> str:
+    """A Lua script that runs ``body`` when the sorted set KEYS[1] is loaded (holds its SENTINEL) and else returns
+    ``otherwise`` (a Lua expression), for the scripts that check a set and change it."""
+    return f"if redis.call('ZSCORE', KEYS[1], '{SENTINEL}') == false then return {otherwise} end\n{body}"
+
+
 PROFILE_TTL_SECONDS = 24 * 3600
 CACHE_TTL_SECONDS = 7 * 24 * 3600
 # HASH worker id -> "<lease token>:<expiry ms>": the snowflake worker ids leased by live containers (gophertok/ids.py).

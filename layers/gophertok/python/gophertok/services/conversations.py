@@ -30,7 +30,8 @@ Pair = tuple[int, int]
 
 # KEYS[1] conversation; ARGV[1] member; ARGV[2] TTL. Returns the create_time (Redis TIME in ms, after the newest),
 # or nil when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
-_APPEND = f"if {keys.ZSET_MISSING_LUA} then return false end" + """
+_APPEND = keys.if_zset_loaded(
+    """
 local now = redis.call('TIME')
 local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
@@ -38,7 +39,9 @@ if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[1], at, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return at
-"""
+""",
+    "false",
+)
 
 
 @dataclass(frozen=True)

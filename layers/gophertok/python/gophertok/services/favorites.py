@@ -29,7 +29,8 @@ FAVORITE_CHANGED = "favorite.changed"
 # Returns {changed, version, at_ms}: changed is 1, 0 (already in that state) or -1 (the ZSET is not loaded:
 # the caller loads it and tries again; a script never creates a partial set). Every call issues a version
 # from the Redis clock, forced to increase, so even a no-op can re-announce the state it found.
-_CHANGE_LIKE = f"if {keys.ZSET_MISSING_LUA} then return {{-1, '0', '0'}} end" + """
+_CHANGE_LIKE = keys.if_zset_loaded(
+    """
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local at_ms = math.floor(at_us / 1000)
@@ -105,8 +106,10 @@ def _change(user_id: int, video_id: int, liked: bool) -> LikeChange:
 
 
 def _count(user_id: int, video: videos.VideoRow, delta: int) -> None:
-    read_model.adjust_video_stats([(video.id, "favorite_count", delta)])
-    read_model.adjust_user_stats([(user_id, "favorite_count", delta), (video.author_id, "total_favorited", delta)])
+    read_model.adjust_stats(
+        users=[(user_id, "favorite_count", delta), (video.author_id, "total_favorited", delta)],
+        videos=[(video.id, "favorite_count", delta)],
+    )
 
 
 def set_favorite(user_id: int, video_id: int, liked: bool) -> bool:

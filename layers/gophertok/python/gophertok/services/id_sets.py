@@ -105,8 +105,8 @@ FRIENDS = IdSet(
 # KEYS[1] a set; ARGV[1] TTL, ARGV[2] TRIM_AT, ARGV[3] WINDOW, ARGV[4] SENTINEL, ARGV[5..] members. nil when the set
 # is not loaded; else the scores of the SENTINEL (the floor) and of the members, after pushing the expiry back and
 # cutting a set grown past TRIM_AT back to its newest WINDOW members (the cut's score becomes the floor).
-_TOUCH = f"""
-if {keys.ZSET_MISSING_LUA} then return false end
+_TOUCH = keys.if_zset_loaded(
+    """
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then
   local window = tonumber(ARGV[3])
@@ -124,7 +124,9 @@ if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then
   end
 end
 return redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 4))
-"""
+""",
+    "false",
+)
 
 
 def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:

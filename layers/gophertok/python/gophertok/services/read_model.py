@@ -261,10 +261,13 @@ def ensure_likes(user_id: int, members: Sequence[int] = ()) -> str:
 
 # KEYS[1] a ZSET; ARGV the TTL, then score, member pairs. Adds only to a loaded ZSET, so a writer never
 # creates a partial one.
-_ADD_IF_LOADED = f"if {keys.ZSET_MISSING_LUA} then return 0 end" + """
+_ADD_IF_LOADED = keys.if_zset_loaded(
+    """
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
-"""
+""",
+    "0",
+)
 
 
 def add_if_loaded(key: str, mapping: dict[str, int]) -> None:

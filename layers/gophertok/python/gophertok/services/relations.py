@@ -29,7 +29,8 @@ log = logs.get_logger("gophertok.relations")
 
 # KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow.
 # Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower.
-_CHANGE_FOLLOWING = f"if {keys.ZSET_MISSING_LUA} then return {{-1, '0', false}} end" + """
+_CHANGE_FOLLOWING = keys.if_zset_loaded(
+    """
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -46,7 +47,9 @@ end
 redis.call('SET', KEYS[2], string.format('%.0f', at_us), 'EX', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {changed, string.format('%.0f', at_us), previous}
-"""
+""",
+    "{-1, '0', false}",
+)
 
 # Later versions win; ``version`` is assigned last because MySQL evaluates the assignments in order.
 _UPSERT = """
