@@ -192,10 +192,33 @@ def run_script_per_key(source: str, calls: list[tuple[str, list[ScriptArg]]]) ->
     script = client.register_script(source)
     if isinstance(client, redis.cluster.RedisCluster):
         return _scripts_per_node(client, script, calls)
+    replies = _evalsha_each(client, script, calls)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+def _evalsha_each(client: redis.Redis, script: Any, calls: list[tuple[str, list[ScriptArg]]]) -> list[Any]:
+    """One pipelined EVALSHA per call; the replies in order, errors in place of theirs. redis-py asks SCRIPT EXISTS
+    before every pipeline that carries a Script (a round trip more each time); this sends EVALSHA straight and loads
+    the script only when Redis answers NOSCRIPT (restarted, failed over, flushed), then sends again just the calls
+    so answered: the others have run."""
+    replies = _pipelined_evalsha(client, script.sha, calls)
+    again = [index for index, reply in enumerate(replies) if isinstance(reply, redis.exceptions.NoScriptError)]
+    if again:
+        client.script_load(script.script)
+        retried = _pipelined_evalsha(client, script.sha, [calls[index] for index in again])
+        for index, reply in zip(again, retried, strict=True):
+            replies[index] = reply
+    return replies
+
+
+def _pipelined_evalsha(client: redis.Redis, sha: str, calls: list[tuple[str, list[ScriptArg]]]) -> list[Any]:
     pipe = client.pipeline(transaction=False)
     for key, args in calls:
-        script(keys=[key], args=args, client=pipe)
-    return pipe.execute()
+        pipe.evalsha(sha, 1, key, *args)
+    return pipe.execute(raise_on_error=False)
 
 
 def _scripts_per_node(
@@ -208,18 +231,18 @@ def _scripts_per_node(
     for name, indexes in by_node.items():
         node = client.get_node(node_name=name)  # type: ignore[no-untyped-call]
         node_client = node.redis_connection if node is not None else None
-        replies: list[Any] | None = None
-        if node_client is not None:
-            pipe = node_client.pipeline(transaction=False)
-            for index in indexes:
-                key, args = calls[index]
-                script(keys=[key], args=args, client=pipe)
-            try:
-                replies = pipe.execute()
-            except redis.exceptions.ResponseError:  # a slot moved since the map was read (MOVED/ASK)
-                replies = None
-        if replies is None:  # through the cluster client, which follows redirections: one call per key
+        if node_client is None:  # through the cluster client, which follows redirections: one call per key
             replies = [script(keys=[calls[index][0]], args=calls[index][1]) for index in indexes]
+        else:
+            replies = _evalsha_each(node_client, script, [calls[index] for index in indexes])
+            # A call the node refused (a slot moved since the map was read: MOVED/ASK) goes through the cluster
+            # client; only those calls, as the others have run.
+            replies = [
+                script(keys=[calls[index][0]], args=calls[index][1])
+                if isinstance(reply, redis.exceptions.ResponseError)
+                else reply
+                for index, reply in zip(indexes, replies, strict=True)
+            ]
         for index, reply in zip(indexes, replies, strict=True):
             results[index] = reply
     return results
