@@ -49,7 +49,9 @@ end
 redis.call('SET', KEYS[2], string.format('%.0f', version), 'EX', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {changed, string.format('%.0f', version), string.format('%.0f', at_ms)}
-"""
+""",
+    "{-1, '0', '0'}",
+)
 
 _UPSERT = """
 INSERT INTO favorites (user_id, video_id, liked, liked_at, version) VALUES (%s, %s, %s, %s, %s)

@@ -130,37 +130,46 @@ def load_video_stats(video_ids: Iterable[int]) -> Counts:
     return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL, "videos")
 
 
-def _adjust(
-    changes: Iterable[tuple[int, str, int]], key: Callable[[int], str], loader: Callable[[set[int]], object]
-) -> None:
-    by_item: dict[int, dict[str, int]] = {}
-    for item, field, delta in changes:
-        if delta:
-            fields = by_item.setdefault(int(item), {})
-            fields[field] = fields.get(field, 0) + delta
-    pending = {item: fields for item, fields in by_item.items() if any(fields.values())}
+Change = tuple[int, str, int]  # (user or video id, counter field, delta)
+
+
+def adjust_stats(users: Iterable[Change] = (), videos: Iterable[Change] = ()) -> None:
+    """Apply (id, field, delta) changes to the cached user and video counters, in one round trip when the hashes
+    are loaded (missing ones are loaded first)."""
+    by_key: dict[str, dict[str, int]] = {}
+    missing_of: dict[str, tuple[str, int]] = {}  # key -> ("users" or "videos", id), to load it when missing
+    for table, key_of, changes in (("users", keys.user_stats, users), ("videos", keys.video_stats, videos)):
+        for item, field, delta in changes:
+            if delta:
+                key = key_of(int(item))
+                fields = by_key.setdefault(key, {})
+                fields[field] = fields.get(field, 0) + delta
+                missing_of[key] = (table, int(item))
+    pending = {key: fields for key, fields in by_key.items() if any(fields.values())}
     for _ in range(3):
         applied = run_script_per_key(
             _INCREMENT_IF_LOADED,
-            [(key(item), [*field_pairs(fields), keys.CACHE_TTL_SECONDS]) for item, fields in pending.items()],
+            [(key, [*field_pairs(fields), keys.CACHE_TTL_SECONDS]) for key, fields in pending.items()],
         )
-        pending = {item: fields for (item, fields), done in zip(pending.items(), applied, strict=True) if not done}
+        pending = {key: fields for (key, fields), done in zip(pending.items(), applied, strict=True) if not done}
         if not pending:
             return
-        # Rebuild the missing hashes from MySQL, then increment: this change is not in MySQL yet (its
-        # event is published after this call), so the rebuild cannot have counted it already.
-        loader(set(pending))
+        # Load the missing hashes from MySQL, then increment: this change is not in MySQL yet (its
+        # event is published after this call), so the load cannot have counted it already.
+        lost = [missing_of[key] for key in pending]
+        load_user_stats(item for table, item in lost if table == "users")
+        load_video_stats(item for table, item in lost if table == "videos")
     raise Unavailable("the cache keeps losing counters, please retry")
 
 
-def adjust_user_stats(changes: Iterable[tuple[int, str, int]]) -> None:
+def adjust_user_stats(changes: Iterable[Change]) -> None:
     """Apply (user_id, field, delta) changes to the cached counters (after loading missing ones)."""
-    _adjust(changes, keys.user_stats, load_user_stats)
+    adjust_stats(users=changes)
 
 
-def adjust_video_stats(changes: Iterable[tuple[int, str, int]]) -> None:
+def adjust_video_stats(changes: Iterable[Change]) -> None:
     """Apply (video_id, field, delta) changes to the cached counters (after loading missing ones)."""
-    _adjust(changes, keys.video_stats, load_video_stats)
+    adjust_stats(videos=changes)
 
 
 # Sorted sets of ids ------------------------------------------------------------------------------
