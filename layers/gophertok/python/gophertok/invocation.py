@@ -9,6 +9,7 @@ the trace segment and the per-invocation metrics.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import time
 from collections.abc import Iterator
@@ -20,6 +21,16 @@ from gophertok.config import get_settings
 
 log = logs.get_logger("gophertok.invocation")
 _cold = True
+_scratch: contextvars.ContextVar[dict[str, dict[Any, Any]] | None] = contextvars.ContextVar("scratch", default=None)
+
+
+def scratch(name: str) -> dict[Any, Any]:
+    """A dict named ``name`` that lives as long as the current invocation (outside one, a fresh dict each call), for
+    what one request would otherwise read twice: the caller's profile, read by the token check and by the answer."""
+    store = _scratch.get()
+    if store is None:
+        return {}
+    return store.setdefault(name, {})
 
 
 def _process_age_ms() -> float | None:
@@ -51,6 +62,15 @@ class Invocation:
 
 
 @contextlib.contextmanager
+def _fresh_scratch() -> Iterator[None]:
+    token = _scratch.set({})
+    try:
+        yield
+    finally:
+        _scratch.reset(token)
+
+
+@contextlib.contextmanager
 def invocation(
     context: Any, fallback_name: str, request_id: str, trace_header: str | None = None
 ) -> Iterator[Invocation]:
@@ -61,6 +81,7 @@ def invocation(
     with (
         logs.bind(function=call.function, request_id=request_id, trace_id=trace_id),
         tracing.segment(call.function, trace_header),
+        _fresh_scratch(),
     ):
         if _cold:
             _cold = False

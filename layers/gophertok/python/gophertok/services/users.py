@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from gophertok import keys, metrics, ratelimit
+from gophertok import invocation, keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -125,16 +125,21 @@ def _profile_fields(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Each found user's Profile fields as a dict (what the cache holds): lists read hundreds of them and need no
     Profile objects."""
     ids = list(dict.fromkeys(int(i) for i in user_ids))
-    if not ids:
-        return {}
-    cached = mget(get_redis(), [keys.user_profile(i) for i in ids])
-    found = {user_id: orjson.loads(raw) for user_id, raw in zip(ids, cached, strict=True) if raw}
-    missing = [i for i in ids if i not in found]
+    known = invocation.scratch("profiles")  # read earlier in this request (the token check reads the caller's)
+    wanted = [i for i in ids if i not in known] if known else ids
+    if not wanted:
+        return {i: known[i] for i in ids if i in known}
+    cached = mget(get_redis(), [keys.user_profile(i) for i in wanted])
+    found = {user_id: orjson.loads(raw) for user_id, raw in zip(wanted, cached, strict=True) if raw}
+    missing = [i for i in wanted if i not in found]
     if missing:
         stored = _stored_profiles(missing)
         found.update((profile.id, asdict(profile)) for profile in stored)
         # Fill only: a writer that changed the row since our read already cached the newer profile.
         cache_profiles(stored, fill_only=True)
+    if len(wanted) < len(ids):
+        found.update((i, known[i]) for i in ids if i in known and i not in found)
+    known.update(found)
     return found
 
 
@@ -164,8 +169,9 @@ def cache_profiles(profiles: Iterable[Profile], fill_only: bool = False) -> None
     """Cache profiles (one pipeline). Writers overwrite; readers fill only a missing entry, so a reader that
     read the row before a writer changed it cannot put the old profile back over the new one."""
     pipe = get_redis().pipeline(transaction=False)
-    count = 0
+    count, known = 0, invocation.scratch("profiles")
     for profile in profiles:
+        known.pop(profile.id, None)
         pipe.set(
             keys.user_profile(profile.id), orjson.dumps(asdict(profile)), ex=keys.PROFILE_TTL_SECONDS, nx=fill_only
         )
@@ -178,8 +184,9 @@ def forget_profiles(user_ids: Iterable[int]) -> None:
     """Mark profiles as gone: an empty entry reads as missing (so MySQL decides) and, being present, keeps a
     reader that read the row before it was deleted from caching it again."""
     pipe = get_redis().pipeline(transaction=False)
-    count = 0
+    count, known = 0, invocation.scratch("profiles")
     for user_id in user_ids:
+        known.pop(user_id, None)
         pipe.set(keys.user_profile(user_id), "", ex=keys.PROFILE_TTL_SECONDS)
         count += 1
     if count:
