@@ -31,10 +31,11 @@ def test_a_warm_like_costs_six_redis_round_trips(stack_env, database):
     # The rate limit, the token's user, the video, the likes set's expiry and floor, the change, the three counters
     # (one pipeline). There were nine: redis-py's script pipelines asked SCRIPT EXISTS first, and the counters were
     # two pipelines.
-    assert (counts.redis, counts.sql) == (6, 0), counts.redis_by_node
+    # (On a cluster the busiest node's count, which is what these bound.)
+    assert counts.sql == 0 and counts.redis <= 6, counts.redis_by_node
 
 
-def test_your_own_profile_costs_no_follow_look_up(stack_env):
+def test_your_own_profile_costs_two_redis_round_trips(stack_env):
     me = register_in_process()
     invoke_http("user_info", "GET", "/douyin/user/", token=me.token, user_id=me.user_id)
 
@@ -42,5 +43,33 @@ def test_your_own_profile_costs_no_follow_look_up(stack_env):
         body = invoke_http("user_info", "GET", "/douyin/user/", token=me.token, user_id=me.user_id)
 
     assert body["user"]["is_follow"] is False
-    # The token's user, the profile, the counters; whether you follow yourself is known without asking.
-    assert (counts.redis, counts.sql) == (3, 0), counts.redis_by_node
+    # The token's user (the profile the answer shows too), the counters. There were four: the profile was read again
+    # for the answer, and whether you follow yourself looked up.
+    assert counts.sql == 0 and counts.redis <= 2, counts.redis_by_node
+
+
+def follow(actor, target, action_type: int) -> None:
+    invoke_http(
+        "relation_action", "POST", "/douyin/relation/action/", token=actor.token, to_user_id=target.user_id,
+        action_type=action_type,
+    )  # fmt: skip
+
+
+def test_a_warm_follow_that_makes_friends_costs_ten_redis_round_trips(stack_env):
+    alice, bob = register_in_process(), register_in_process()
+    follow(bob, alice, 1)
+    for user in (alice, bob):
+        invoke_http("relation_friend_list", "GET", "/douyin/relation/friend/list/", token=user.token)
+    follow(alice, bob, 1)
+    follow(alice, bob, 2)  # every key the follow touches is loaded now, both friends sets included
+
+    with counting_round_trips() as counts:
+        follow(alice, bob, 1)
+
+    # The rate limit, the token's user, the target, both follow sets' expiry and floor, the change, the followee's
+    # side, the two counters (one pipeline), whether bob follows back, both friends sets (one pipeline). There were
+    # twelve: the follow back was a script and a ZSCORE, and the friends sets two scripts one after the other.
+    assert counts.sql == 0 and counts.redis <= 10, counts.redis_by_node
+    assert [user["id"] for user in invoke_http(
+        "relation_friend_list", "GET", "/douyin/relation/friend/list/", token=alice.token
+    )["user_list"]] == [bob.user_id]  # fmt: skip

@@ -341,5 +341,4 @@ def _heal_lists(added: list[CommentRow], deleted: list[CommentRow]) -> None:
     for row in added:
         if row.id in live:
             by_video.setdefault(row.video_id, {})[str(row.id)] = row.created_at
-    for video_id, members in by_video.items():
-        read_model.add_if_loaded(keys.video_comments(video_id), members)
+    read_model.add_if_loaded_each({keys.video_comments(video_id): members for video_id, members in by_video.items()})

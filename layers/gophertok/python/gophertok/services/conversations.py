@@ -276,11 +276,10 @@ def _stored_between(pair: Pair, after_ms: int, below_ms: int, limit: int) -> lis
 def add_if_loaded(messages: Iterable[Message]) -> None:
     """Put persisted messages back into their conversations if those are loaded but lack them.
 
-    Heals a conversation rebuilt from MySQL while these messages were still on their way there.
-    One script call per conversation (scripts cannot be pipelined on a cluster client).
+    Heals a conversation rebuilt from MySQL while these messages were still on their way there: one round trip
+    (per node on a cluster) for all of them.
     """
-    by_pair: dict[Pair, list[Message]] = {}
+    by_key: dict[str, dict[str, int]] = {}
     for message in messages:
-        by_pair.setdefault(message.pair, []).append(message)
-    for pair, batch in by_pair.items():
-        read_model.add_if_loaded(keys.conversation(*pair), {m.member(): m.create_time for m in batch})
+        by_key.setdefault(keys.conversation(*message.pair), {})[message.member()] = message.create_time
+    read_model.add_if_loaded_each(by_key)

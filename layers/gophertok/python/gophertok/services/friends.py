@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gophertok import keys
 from gophertok.adapters.redis_client import get_redis
-from gophertok.services import read_model
+from gophertok.services import id_sets, read_model
 
 
 def on_follow_changed(follower_id: int, followee_id: int, following: bool, followed_at: int) -> None:
@@ -21,9 +21,13 @@ def on_follow_changed(follower_id: int, followee_id: int, following: bool, follo
         pipe.execute()
         return
     # The followee follows back iff they are among the follower's followers.
-    back = get_redis().zscore(read_model.ensure_followers(follower_id, [followee_id]), str(followee_id))
+    back = id_sets.ensure_scores(id_sets.FOLLOWERS, follower_id, [followee_id])[str(followee_id)]
     if back is None:
         return
     since = max(int(back), int(followed_at))
-    read_model.add_if_loaded(keys.user_friends(follower_id), {str(followee_id): since})
-    read_model.add_if_loaded(keys.user_friends(followee_id), {str(follower_id): since})
+    read_model.add_if_loaded_each(
+        {
+            keys.user_friends(follower_id): {str(followee_id): since},
+            keys.user_friends(followee_id): {str(follower_id): since},
+        }
+    )

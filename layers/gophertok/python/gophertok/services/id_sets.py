@@ -132,6 +132,12 @@ return redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 4))
 def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:
     """The owner's set key, loaded (newest WINDOW from MySQL) if missing, with each of ``members`` that MySQL holds
     below the floor promoted into it; one script call when the set is loaded and nothing needs promoting."""
+    ensure_scores(kind, owner, members)
+    return kind.key_of(owner)
+
+
+def ensure_scores(kind: IdSet, owner: int, members: Sequence[int | str]) -> dict[str, float | None]:
+    """``ensure``, answering each member's score in the set (None: not in it) from the same script call."""
     from gophertok.services.read_model import rebuild_once
 
     key, wanted = kind.key_of(owner), [str(m) for m in members]
@@ -142,13 +148,14 @@ def ensure(kind: IdSet, owner: int, members: Sequence[int | str] = ()) -> str:
     if scores is None:
         rebuild_once(key, lambda: _rebuild(kind, owner, key))
         scores = cast("list[Any]", redis.zmscore(key, [keys.SENTINEL, *wanted]))
-    floor = int(float(scores[0] or 0))
-    absent = [member for member, score in zip(wanted, scores[1:], strict=True) if score is None]
-    if floor and absent:
+    found = dict(zip(wanted, scores[1:], strict=True))
+    absent = [member for member, score in found.items() if score is None]
+    if float(scores[0] or 0) and absent:
         older = kind.scores_of(owner, absent)
         if older:
             redis.zadd(key, dict(older), nx=True)
-    return key
+            found.update(older)
+    return {member: None if score is None else float(score) for member, score in found.items()}
 
 
 def touch_many(kind: IdSet, owners: Sequence[int]) -> list[bool]:

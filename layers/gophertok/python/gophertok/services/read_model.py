@@ -280,14 +280,20 @@ return redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
 
 
 def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
-    """ZADD ``mapping`` (member -> score) to ``key`` only if the key exists (one script call)."""
-    if not mapping:
-        return
-    args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS]
-    for member, score in mapping.items():
-        args += [score, member]
-    redis = get_redis()
-    redis.register_script(_ADD_IF_LOADED)(keys=[key], args=args, client=redis)
+    """ZADD ``mapping`` (member -> score) to ``key`` only if the key is loaded (one script call)."""
+    add_if_loaded_each({key: mapping})
+
+
+def add_if_loaded_each(mappings: dict[str, dict[str, int]]) -> None:
+    """``add_if_loaded`` for several keys (key -> its mapping) in one round trip (per node on a cluster)."""
+    calls: list[tuple[str, list[ScriptArg]]] = []
+    for key, mapping in mappings.items():
+        if mapping:
+            args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS]
+            for member, score in mapping.items():
+                args += [score, member]
+            calls.append((key, args))
+    run_script_per_key(_ADD_IF_LOADED, calls)
 
 
 def _flags(kind: id_sets.IdSet, owner: int | None, ids: Iterable[int]) -> set[int]:
