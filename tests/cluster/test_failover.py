@@ -66,6 +66,36 @@ def test_a_master_kill_answers_unavailable_quickly_and_heals(stack_env):
         redis_client_reset()
 
 
+def test_per_key_scripts_reach_the_replica_that_took_over_from_a_killed_master(stack_env):
+    """run_script_per_key reaches a cluster's nodes through their own clients: a dead master must make the cluster
+    client look its slots up again, or every later call goes to the dead node (a consumer retried one batch for good,
+    and messages sent after it never reached MySQL)."""
+    from gophertok.adapters import redis_client
+
+    client = make_client(get_settings())
+    redis_client.set_redis(client)
+    key = f"test:failover:scripts:{uuid.uuid4().hex}"
+    step = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+    assert redis_client.run_script_per_key(step, [(key, [1])]) == [1]
+    _kill_node(_master_of(key))
+    failures, started = 0, time.monotonic()
+    try:
+        while True:
+            try:
+                redis_client.run_script_per_key(step, [(key, [1])])
+                break
+            except REDIS_ERRORS:
+                failures += 1
+            assert time.monotonic() - started < 45, f"no call reached the new master within 45 s ({failures} failed)"
+            time.sleep(0.1)
+        healed = time.monotonic() - started
+        print(f"\nper-key scripts after a master kill: {failures} calls failed, healed in {healed:.1f} s")
+    finally:
+        client.close()
+        _rebuild_cluster()
+        redis_client_reset()
+
+
 def _rebuild_cluster() -> None:
     """Start the killed node again; the script rebuilds the cluster (empty) on the ports of REDIS_CLUSTER_NODES."""
     ports = " ".join(node.rpartition(":")[2] for node in os.environ["REDIS_CLUSTER_NODES"].split(","))

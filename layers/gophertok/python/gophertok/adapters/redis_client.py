@@ -11,6 +11,7 @@ traced like the standalone client's.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
@@ -221,6 +222,15 @@ def _pipelined_evalsha(client: redis.Redis, sha: str, calls: list[tuple[str, lis
     return pipe.execute(raise_on_error=False)
 
 
+def _forget_failed_node(client: redis.cluster.RedisCluster, name: str) -> None:
+    """What the cluster client does when a node fails under it, for a node reached through its own client: look the
+    slots up again (the failed node asked last), so that calls go to the replica that takes over. Without this the
+    slot map still names a dead master until some other command through the cluster client fails."""
+    client.nodes_manager.move_node_to_end_of_cached_nodes(name)
+    with contextlib.suppress(*REDIS_ERRORS):  # the cluster may not answer yet: the next failure asks again
+        client.nodes_manager.initialize(last_failed_node_name=name)
+
+
 def _scripts_per_node(
     client: redis.cluster.RedisCluster, script: Any, calls: list[tuple[str, list[ScriptArg]]]
 ) -> list[Any]:
@@ -234,7 +244,11 @@ def _scripts_per_node(
         if node_client is None:  # through the cluster client, which follows redirections: one call per key
             replies = [script(keys=[calls[index][0]], args=calls[index][1]) for index in indexes]
         else:
-            replies = _evalsha_each(node_client, script, [calls[index] for index in indexes])
+            try:
+                replies = _evalsha_each(node_client, script, [calls[index] for index in indexes])
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                _forget_failed_node(client, name)
+                raise
             # A call the node refused (a slot moved since the map was read: MOVED/ASK) goes through the cluster
             # client; only those calls, as the others have run.
             replies = [
