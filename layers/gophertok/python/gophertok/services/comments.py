@@ -106,7 +106,7 @@ def _cache_rows(rows: Iterable[CommentRow], pipe: Pipeline) -> None:
 
 def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
     """Rows by id, deleted ones included (unknown ids are absent): one MGET, one ``IN`` for misses."""
-    wanted = list(dict.fromkeys(int(i) for i in comment_ids))
+    wanted = list(dict.fromkeys(map(int, comment_ids)))
     if not wanted:
         return {}
     redis = get_redis()

@@ -173,7 +173,7 @@ def last_messages(owner_id: int, others: Iterable[int]) -> dict[int, Message | N
     One pipelined round trip when every conversation is loaded; missing ones are loaded together, with
     their newest message only.
     """
-    others = list(dict.fromkeys(int(o) for o in others))
+    others = list(dict.fromkeys(map(int, others)))
     if not others:
         return {}
     newest_found = _newest_members(owner_id, others)

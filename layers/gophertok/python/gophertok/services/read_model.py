@@ -15,7 +15,7 @@ from typing import cast
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database, placeholders
-from gophertok.adapters.redis_client import Pipeline, ScriptArg, get_redis, hmget_many, run_script_per_key
+from gophertok.adapters.redis_client import Pipeline, ScriptArg, counters_many, get_redis, run_script_per_key
 from gophertok.errors import Unavailable
 from gophertok.services import id_sets
 
@@ -78,20 +78,17 @@ return 1
 
 
 def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence[str], sql: str, table: str) -> Counts:
-    wanted = list(dict.fromkeys(int(i) for i in ids))
+    wanted = list(dict.fromkeys(map(int, ids)))
     if not wanted:
         return {}
-    stored = hmget_many(get_redis(), [key(item) for item in wanted], list(fields))
+    stored = counters_many(get_redis(), [key(item) for item in wanted], list(fields))
     counts: Counts = {}
     missing = []
     for item, values in zip(wanted, stored, strict=True):
-        try:  # the scripts that fill a hash write every field
-            counts[item] = dict(zip(fields, map(int, values), strict=True))
-        except TypeError:  # a field is missing: the whole hash is, or a field added since it was filled (0)
-            if any(value is not None for value in values):
-                counts[item] = {field: int(value or 0) for field, value in zip(fields, values, strict=True)}
-            else:
-                missing.append(item)
+        if values is None:
+            missing.append(item)
+        else:
+            counts[item] = dict(zip(fields, values, strict=True))
     if missing:
         rebuilt = _count_from_database(sql, missing, fields)
         run_script_per_key(
@@ -297,7 +294,7 @@ def add_if_loaded_each(mappings: dict[str, dict[str, int]]) -> None:
 
 
 def _flags(kind: id_sets.IdSet, owner: int | None, ids: Iterable[int]) -> set[int]:
-    wanted = list(dict.fromkeys(int(i) for i in ids))
+    wanted = list(dict.fromkeys(map(int, ids)))
     if not owner or not wanted:
         return set()
     redis = get_redis()

@@ -124,7 +124,7 @@ def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
 def _profile_fields(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Each found user's Profile fields as a dict (what the cache holds): lists read hundreds of them and need no
     Profile objects."""
-    ids = list(dict.fromkeys(int(i) for i in user_ids))
+    ids = list(dict.fromkeys(map(int, user_ids)))
     known = invocation.scratch("profiles")  # read earlier in this request (the token check reads the caller's)
     wanted = [i for i in ids if i not in known] if known else ids
     if not wanted:
@@ -157,7 +157,7 @@ def _stored_profiles(user_ids: list[int]) -> list[Profile]:
 
 def refresh_profiles(user_ids: Iterable[int]) -> None:
     """After their rows changed: cache what MySQL now holds (overwriting), and mark the users that are gone."""
-    wanted = list(dict.fromkeys(int(i) for i in user_ids))
+    wanted = list(dict.fromkeys(map(int, user_ids)))
     if not wanted:
         return
     found = _stored_profiles(wanted)

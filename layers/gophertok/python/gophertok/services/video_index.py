@@ -80,7 +80,7 @@ def rebuild_author_indexes(author_ids: Iterable[int]) -> None:
 def ensure_indexes(author_ids: Iterable[int]) -> None:
     """Make the feed and the authors' indexes complete before a writer adds to them, cutting back an author's index
     that publishes grew past id_sets.TRIM_AT (adding goes around the scripts that trim)."""
-    authors = list(dict.fromkeys(int(i) for i in author_ids))
+    authors = list(dict.fromkeys(map(int, author_ids)))
     if get_redis().zscore(keys.VIDEO_FEED, keys.SENTINEL) is None:
         rebuild_feed()
     loaded = id_sets.touch_many(id_sets.AUTHOR_VIDEOS, authors)

@@ -58,7 +58,7 @@ def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
 def _video_fields(video_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Each found video's VideoRow fields as a dict (what the cache holds): lists read hundreds of them and need no
     VideoRow objects."""
-    ids = list(dict.fromkeys(int(i) for i in video_ids))
+    ids = list(dict.fromkeys(map(int, video_ids)))
     if not ids:
         return {}
     cached = mget(get_redis(), [keys.video(i) for i in ids])
@@ -88,7 +88,7 @@ def video_objects(video_ids: Iterable[int], viewer_id: int | None) -> list[dict[
 
     ``is_favorite`` and the authors' ``is_follow`` are relative to ``viewer_id``.
     """
-    ids = list(dict.fromkeys(int(i) for i in video_ids))
+    ids = list(dict.fromkeys(map(int, video_ids)))
     rows = _video_fields(ids)
     present = [i for i in ids if i in rows]
     stats = read_model.load_video_stats(present)
