@@ -24,6 +24,7 @@ import orjson
 from gophertok import keys
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
+from gophertok.errors import Unavailable
 from gophertok.services import read_model
 
 Pair = tuple[int, int]
@@ -42,6 +43,18 @@ return at
 """,
     "false",
 )
+
+
+# KEYS[1] a conversation that is not loaded; ARGV[1] the SENTINEL, ARGV[2] the TTL. Loads it empty with its floor at
+# now (Redis TIME, ms): every message from now on is appended above the floor, and the history below it is read from
+# MySQL as for any floor. For a send while MySQL is down.
+_OPEN_AT_NOW = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,11 @@ def append(from_user_id: int, to_user_id: int, message_id: int, content: str) ->
         created = script(keys=[key], args=[draft.member(), keys.CACHE_TTL_SECONDS], client=redis)
         if created is not None:
             return Message(message_id, from_user_id, to_user_id, content, int(created))
-        ensure([draft.pair], depth=1)
+        try:
+            ensure([draft.pair], depth=1)
+        except Unavailable:  # MySQL is down: a send needs none of the history, which stays below the floor
+            opened = redis.register_script(_OPEN_AT_NOW)
+            opened(keys=[key], args=[keys.SENTINEL, keys.CACHE_TTL_SECONDS], client=redis)
     raise RuntimeError(f"conversation {key} vanished while appending")  # Redis flushed in a loop
 
 
