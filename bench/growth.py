@@ -17,11 +17,13 @@ The growth exponent is log(t100 / t10) / log(10): 0 is flat, 1 is linear.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import math
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -323,6 +325,30 @@ def trivial_round_trips(samples: int = 200) -> tuple[float, float, float]:
     return statistics.median(redis_times), statistics.median(sql_times), statistics.median(ack_times)
 
 
+Results = dict[str, dict[int, tuple[float, float, int, float, float]]]  # endpoint -> factor -> figures
+
+
+def measure(factors: list[int], samples: int) -> Results:
+    """Per endpoint and data factor: (p50 ms, cold ms, answer bytes, PING floor ms, replayed floor ms)."""
+    results: Results = {}
+    for factor in factors:
+        started = time.perf_counter()
+        grow_feed(FEED_BASE * factor)
+        scale = build(factor)
+        print(f"built {factor}× in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        forget(scale)
+        redis_ms, sql_ms, ack_ms = trivial_round_trips()
+        for name, spec in endpoints(scale).items():
+            cold_ms, *_ = call(spec())
+            warm = [call(spec()) for _ in range(samples)]
+            p50 = statistics.median(sample[0] for sample in warm)
+            _, size, redis_rt, sql_rt = warm[-1]
+            floor = redis_rt * redis_ms + sql_rt * sql_ms + len(RecordingKafka.sent) * ack_ms
+            with_payload = replayed(CountingRedis.sent, RecordingDatabase.ran, RecordingKafka.sent)
+            results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor, with_payload)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=25)
@@ -337,22 +363,9 @@ def main() -> int:
     RecordingDatabase.install()
     RecordingKafka.install()
     factors = [int(f) for f in args.scales.split(",")]
-    results: dict[str, dict[int, tuple[float, float, int, float, float]]] = {}
-    for factor in factors:
-        started = time.perf_counter()
-        grow_feed(FEED_BASE * factor)
-        scale = build(factor)
-        print(f"built {factor}× in {time.perf_counter() - started:.1f} s", flush=True)
-        forget(scale)
-        redis_ms, sql_ms, ack_ms = trivial_round_trips()
-        for name, spec in endpoints(scale).items():
-            cold_ms, *_ = call(spec())
-            warm = [call(spec()) for _ in range(args.samples)]
-            p50 = statistics.median(sample[0] for sample in warm)
-            _, size, redis_rt, sql_rt = warm[-1]
-            floor = redis_rt * redis_ms + sql_rt * sql_ms + len(RecordingKafka.sent) * ack_ms
-            with_payload = replayed(CountingRedis.sent, RecordingDatabase.ran, RecordingKafka.sent)
-            results.setdefault(name, {})[factor] = (p50, cold_ms, size, floor, with_payload)
+    # Every request writes its EMF metrics lines to stdout (as on Lambda): to a file here, or they bury the table.
+    with open(os.devnull, "w") as metrics_lines, contextlib.redirect_stdout(metrics_lines):
+        results = measure(factors, args.samples)
     header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
     header += "cold at max ms | answer at max | I/O floor ms | p50 / floor | replayed I/O ms | p50 / replayed |"
     print(header)
