@@ -19,7 +19,7 @@ def user(database, redis_client) -> int:
         "INSERT INTO follows (follower_id, followee_id, following, followed_at, version) VALUES (%s, %s, 1, %s, 1)",
         [(10**12 + n, user_id, n + 1) for n in range(3)],
     )
-    redis_client.set(keys.reconcile_cursor("users"), user_id - 1)
+    redis_client.set(keys.reconcile_cursor("users"), user_id - 1, ex=60)
     read_model.load_user_stats([user_id])
     read_model.ensure_followers(user_id)
     return int(user_id)
@@ -35,7 +35,7 @@ def test_a_counter_that_stays_wrong_is_repaired_on_the_second_look(redis_client,
     first = reconciliation.reconcile(batch=1, now=1000.0)
     assert followers_counter(redis_client, user) == 8 and first.suspects >= 1  # only suspected so far
 
-    redis_client.set(keys.reconcile_cursor("users"), user - 1)
+    redis_client.set(keys.reconcile_cursor("users"), user - 1, ex=60)
     second = reconciliation.reconcile(batch=1, now=1000.0 + reconciliation.SUSPECT_SECONDS)
     assert followers_counter(redis_client, user) == 3
     assert second.repaired.get("counters") == 1
@@ -51,7 +51,7 @@ def test_a_difference_that_closes_before_the_second_look_is_left_alone(database,
         (10**12 + 99, user),
     )
     redis_client.zadd(keys.user_followers(user), {str(10**12 + 99): 9})
-    redis_client.set(keys.reconcile_cursor("users"), user - 1)
+    redis_client.set(keys.reconcile_cursor("users"), user - 1, ex=60)
     report = reconciliation.reconcile(batch=1, now=2000.0 + reconciliation.SUSPECT_SECONDS)
     # Then nothing is repaired and the counter keeps the change
     assert followers_counter(redis_client, user) == 4
@@ -61,7 +61,7 @@ def test_a_difference_that_closes_before_the_second_look_is_left_alone(database,
 def test_an_id_set_whose_size_disagrees_with_mysql_is_dropped_and_rebuilt_right(redis_client, user):
     redis_client.zadd(keys.user_followers(user), {"424242424242": 5})  # a follower MySQL never had
     for now in (3000.0, 3000.0 + reconciliation.SUSPECT_SECONDS):
-        redis_client.set(keys.reconcile_cursor("users"), user - 1)
+        redis_client.set(keys.reconcile_cursor("users"), user - 1, ex=60)
         report = reconciliation.reconcile(batch=1, now=now)
     assert report.repaired.get("sets") == 1
     assert not redis_client.exists(keys.user_followers(user))
@@ -78,7 +78,7 @@ def test_a_comment_shown_but_never_announced_leaves_the_list_on_the_second_look(
     assert [c["content"] for c in comments.list_comments(video_id, None)[0]] == ["orphan"]
     # When reconciliation sees the list and the counter differ from MySQL twice
     for now in (4000.0, 4000.0 + reconciliation.SUSPECT_SECONDS):
-        redis_client.set(keys.reconcile_cursor("videos"), video_id - 1)
+        redis_client.set(keys.reconcile_cursor("videos"), video_id - 1, ex=60)
         report = reconciliation.reconcile(batch=1, now=now)
     # Then the comment MySQL never got is no longer listed or counted
     assert report.repaired.get("sets") == 1
@@ -98,7 +98,7 @@ def test_counters_rebuilt_while_a_change_was_in_flight_are_checked_first_and_rep
     assert str(user) in redis_client.smembers(keys.reconcile_priority("users"))
     # When two reconciliation runs look, their cursors elsewhere (a large deployment walks other users)
     for now in (5000.0, 5000.0 + reconciliation.SUSPECT_SECONDS):
-        redis_client.set(keys.reconcile_cursor("users"), 10**15)
+        redis_client.set(keys.reconcile_cursor("users"), 10**15, ex=60)
         reconciliation.reconcile(batch=50, now=now)
     # Then the counter is MySQL's and the user left the priority set
     assert followers_counter(redis_client, user) == 4
@@ -115,7 +115,7 @@ def test_an_id_set_rebuilt_while_an_unfollow_was_in_flight_is_checked_first_and_
     assert followers_counter(redis_client, user) == 2 and redis_client.zcard(keys.user_followers(user)) - 1 == 3
     # When two reconciliation runs look, their cursors elsewhere
     for now in (6000.0, 6000.0 + reconciliation.SUSPECT_SECONDS):
-        redis_client.set(keys.reconcile_cursor("users"), 10**15)
+        redis_client.set(keys.reconcile_cursor("users"), 10**15, ex=60)
         reconciliation.reconcile(batch=50, now=now)
     # Then the stale set is gone (its next read rebuilds it right) and the user left the priority set
     assert not redis_client.exists(keys.user_followers(user))
