@@ -102,27 +102,48 @@ FRIENDS = IdSet(
     "GREATEST(a.followed_at, b.followed_at)",
 )
 
-# KEYS[1] a set; ARGV[1] TTL, ARGV[2] TRIM_AT, ARGV[3] WINDOW, ARGV[4] SENTINEL, ARGV[5..] members. nil when the set
-# is not loaded; else the scores of the SENTINEL (the floor) and of the members, after pushing the expiry back and
-# cutting a set grown past TRIM_AT back to its newest WINDOW members (the cut's score becomes the floor).
-_TOUCH = keys.if_zset_loaded(
-    """
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[2]) then
-  local window = tonumber(ARGV[3])
+# Lua for the scripts that touch or change a set KEYS[1] (locals trim_at, window, sentinel set by the script): cut
+# a set grown past trim_at back to its newest window members (the cut's score becomes the floor, the SENTINEL's).
+TRIM_LUA = """
+if redis.call('ZCARD', KEYS[1]) > trim_at then
   local top = redis.call('ZREVRANGE', KEYS[1], 0, window + 1, 'WITHSCORES')
   local count = 0
   for i = 1, #top, 2 do
-    if top[i] ~= ARGV[4] then
+    if top[i] ~= sentinel then
       count = count + 1
       if count == window + 1 then
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', top[i + 1])
-        redis.call('ZADD', KEYS[1], top[i + 1], ARGV[4])
+        redis.call('ZADD', KEYS[1], top[i + 1], sentinel)
         break
       end
     end
   end
 end
+"""
+
+# Lua for the change scripts, before they change member ARGV[1] (local sentinel set; ARGV[checked_at] "1" once the
+# caller promoted it): true when the set has a floor and lacks the member, which MySQL may then hold below the floor.
+BELOW_FLOOR_LUA = """
+local floor = tonumber(redis.call('ZSCORE', KEYS[1], sentinel))
+local unseen = floor > 0 and ARGV[checked_at] ~= '1' and not redis.call('ZSCORE', KEYS[1], ARGV[1])
+"""
+
+
+def trim_args() -> list[str | int]:
+    """The TRIM_AT, WINDOW and SENTINEL arguments the scripts that trim take, in that order."""
+    return [TRIM_AT, WINDOW, keys.SENTINEL]
+
+
+# KEYS[1] a set; ARGV[1] TTL, ARGV[2] TRIM_AT, ARGV[3] WINDOW, ARGV[4] SENTINEL, ARGV[5..] members. nil when the set
+# is not loaded; else the scores of the SENTINEL (the floor) and of the members, after pushing the expiry back and
+# cutting a set grown past TRIM_AT back to its newest WINDOW members.
+_TOUCH = keys.if_zset_loaded(
+    """
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+local trim_at, window, sentinel = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+"""
+    + TRIM_LUA
+    + """
 return redis.call('ZMSCORE', KEYS[1], unpack(ARGV, 4))
 """,
     "false",
@@ -143,7 +164,7 @@ def ensure_scores(kind: IdSet, owner: int, members: Sequence[int | str]) -> dict
     key, wanted = kind.key_of(owner), [str(m) for m in members]
     redis = get_redis()
     touch = redis.register_script(_TOUCH)
-    args: list[str | int] = [keys.CACHE_TTL_SECONDS, TRIM_AT, WINDOW, keys.SENTINEL, *wanted]
+    args: list[str | int] = [keys.CACHE_TTL_SECONDS, *trim_args(), *wanted]
     scores = cast("list[Any] | None", touch(keys=[key], args=args, client=redis))
     if scores is None:
         rebuild_once(key, lambda: _rebuild(kind, owner, key))
@@ -162,7 +183,7 @@ def touch_many(kind: IdSet, owners: Sequence[int]) -> list[bool]:
     """For writers that add without the check-and-change scripts (publishing): whether each owner's set is loaded,
     having pushed back its expiry and cut it back to WINDOW if writes grew it past TRIM_AT (one script call a key,
     pipelined)."""
-    args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS, TRIM_AT, WINDOW, keys.SENTINEL]
+    args: list[ScriptArg] = [keys.CACHE_TTL_SECONDS, *trim_args()]
     answers = run_script_per_key(_TOUCH, [(kind.key_of(owner), args) for owner in owners])
     return [answer is not None for answer in answers]
 

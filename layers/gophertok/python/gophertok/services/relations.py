@@ -19,7 +19,7 @@ from gophertok.adapters.redis_client import get_redis
 from gophertok.errors import InvalidInput, Unavailable
 from gophertok.events import Event
 from gophertok.registry import Topics
-from gophertok.services import friends, read_model
+from gophertok.services import friends, id_sets, read_model
 from gophertok.services.social_targets import require_other_user
 
 FOLLOW, UNFOLLOW = 1, 2
@@ -27,10 +27,18 @@ RELATION_CHANGED = "relation.changed"
 
 log = logs.get_logger("gophertok.relations")
 
-# KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow.
-# Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower.
+# KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow,
+# ARGV[3] TTL, ARGV[4..6] id_sets.trim_args(), ARGV[7] "1" when the caller has promoted the followee.
+# Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower; changed -1
+# (not loaded) and -2 (a floor, and the followee absent: MySQL may hold it below) as in favorites._CHANGE_LIKE, whose
+# trimming after the change this shares.
 _CHANGE_FOLLOWING = keys.if_zset_loaded(
     """
+local trim_at, window, sentinel, checked_at = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], 7
+"""
+    + id_sets.BELOW_FLOOR_LUA
+    + """
+if unseen then return {-2, '0', false} end
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -46,6 +54,9 @@ else
 end
 redis.call('SET', KEYS[2], string.format('%.0f', at_us), 'EX', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+"""
+    + id_sets.TRIM_LUA
+    + """
 return {changed, string.format('%.0f', at_us), previous}
 """,
     "{-1, '0', false}",
@@ -82,7 +93,7 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     whose state already matches re-announces that state with a new version, so a crash that lost the first
     request's event is healed by the client's retry.
     """
-    following_key = read_model.ensure_following(follower_id, [followee_id])
+    following_key = keys.user_following(follower_id)  # loaded, if it must be, by the change script's caller
     followers_key = read_model.ensure_followers(followee_id)
     changed, version, previous = _change_following(following_key, follower_id, followee_id, following)
     # A follow that was already in place keeps the time it began; any other change happens now.
@@ -129,15 +140,15 @@ def _change_following(
     it changed, the version and the edge's previous followed_at."""
     redis = get_redis()
     script = redis.register_script(_CHANGE_FOLLOWING)
-    for _ in range(3):  # the set may be evicted between loading and changing it
-        changed, at_us, previous = script(
-            keys=[following_key, keys.user_following_clock(follower_id)],
-            args=[followee_id, "1" if following else "0", keys.CACHE_TTL_SECONDS],
-        )
+    promoted = "0"
+    for _ in range(4):  # the set may be missing, lack an older follow, or be evicted between loading and changing it
+        args = [followee_id, "1" if following else "0", keys.CACHE_TTL_SECONDS, *id_sets.trim_args(), promoted]
+        changed, at_us, previous = script(keys=[following_key, keys.user_following_clock(follower_id)], args=args)
         if int(changed) >= 0:
             version = ids.version_from_redis_time(int(at_us))
             return bool(int(changed)), version, None if previous is None else float(previous)
-        following_key = read_model.ensure_following(follower_id, [followee_id])
+        read_model.ensure_following(follower_id, [followee_id])
+        promoted = "1"
     raise Unavailable("the cache keeps losing this list, please retry")
 
 
