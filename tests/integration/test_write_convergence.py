@@ -10,7 +10,7 @@ import pytest
 
 from gophertok import keys
 from gophertok.adapters import kafka
-from gophertok.services import comments, favorites, messages, read_model, relations
+from gophertok.services import comments, favorites, id_sets, messages, read_model, relations
 from support.douyin import DouyinClient, user_info
 from support.interactions import comment, comment_list, comment_rows, like, liked_ids, make_video
 from support.polling import wait_for
@@ -67,18 +67,19 @@ def test_a_like_set_evicted_between_loading_and_changing_is_loaded_again_not_cre
     older, newer = make_video(database, author.user_id), make_video(database, author.user_id)
     database.execute("INSERT INTO favorites VALUES (%s, %s, 1, 1, 1)", (fan.user_id, older))
     redis_client.delete(keys.user_likes(fan.user_id))
-    real_ensure, calls = read_model.ensure_likes, []
+    real_ensure, calls = id_sets.ensure, []
 
-    def evicted_right_after(user_id: int, members=()) -> str:
-        calls.append(user_id)
-        key = real_ensure(user_id, members)
+    def evicted_right_after(kind, owner: int, members=()) -> str:
+        calls.append(owner)
+        key = real_ensure(kind, owner, members)
         if len(calls) == 1:
-            redis_client.delete(key)  # evicted between the check and the script
+            redis_client.delete(key)  # evicted between loading it and the change script
         return key
 
-    monkeypatch.setattr(read_model, "ensure_likes", evicted_right_after)
+    monkeypatch.setattr(id_sets, "ensure", evicted_right_after)
     assert favorites.set_favorite(fan.user_id, newer, True)
     monkeypatch.undo()
+    assert calls == [fan.user_id, fan.user_id]  # loaded, evicted, loaded again
     # The set was loaded again whole: the older like from MySQL is still there beside the new one
     assert sorted(liked_ids(client, fan)) == sorted([older, newer])
 
@@ -93,8 +94,7 @@ def following_in_mysql(database, follower: int, followee: int) -> int | None:
 def test_a_follow_whose_event_was_lost_reaches_mysql_when_the_client_retries(client, database):
     fan, idol = client.register(), client.register()
     # Given the function died after the follow showed in Redis and before its event was published
-    following_key = read_model.ensure_following(fan.user_id)
-    changed, _, _ = relations._change_following(following_key, fan.user_id, idol.user_id, True)
+    changed, _, _ = relations._change_following(fan.user_id, idol.user_id, True)
     assert changed
     # When the client retries, the state already matches: the retry announces it again
     relation(client, fan, idol, FOLLOW)

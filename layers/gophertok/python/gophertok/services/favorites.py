@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from gophertok import keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
-from gophertok.adapters.redis_client import get_redis
-from gophertok.errors import InvalidInput, NotFound, Unavailable
+from gophertok.errors import InvalidInput, NotFound
 from gophertok.events import Event
 from gophertok.registry import Topics
 from gophertok.services import id_sets, read_model, users, videos
@@ -25,20 +24,12 @@ from gophertok.services import id_sets, read_model, users, videos
 LIKE, UNLIKE = 1, 2
 FAVORITE_CHANGED = "favorite.changed"
 
-# KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike, ARGV[3] TTL,
-# ARGV[4..6] id_sets.trim_args(), ARGV[7] "1" when the caller has promoted the video (id_sets.ensure).
-# Returns {changed, version, at_ms}: changed is 1, 0 (already in that state), -1 (the ZSET is not loaded) or -2
-# (it has a floor and lacks the video, which MySQL may hold below it); on -1 and -2 the caller ensures the set with
-# the video and tries again. A script never creates a partial set. Every call issues a version from the Redis
-# clock, forced to increase, so even a no-op can re-announce the state it found. A set that grew past TRIM_AT is
-# cut back after the change (before it, a promoted like could be cut and counted again).
-_CHANGE_LIKE = keys.if_zset_loaded(
+# KEYS[1] the likes ZSET, KEYS[2] its clock; ARGV[1] video id, ARGV[2] "1" like / "0" unlike (the rest: see
+# id_sets.change_script). Returns {changed, version, at_ms}: changed is 1, or 0 when it already was in that state.
+# Every call issues a version from the Redis clock, forced to increase, so even a no-op can re-announce the state
+# it found.
+_CHANGE_LIKE = id_sets.change_script(
     """
-local trim_at, window, sentinel, checked_at = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], 7
-"""
-    + id_sets.BELOW_FLOOR_LUA
-    + """
-if unseen then return {-2, '0', '0'} end
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local at_ms = math.floor(at_us / 1000)
@@ -55,13 +46,10 @@ if version <= last then
   version = last + 1
 end
 redis.call('SET', KEYS[2], string.format('%.0f', version), 'EX', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-"""
-    + id_sets.TRIM_LUA
-    + """
-return {changed, string.format('%.0f', version), string.format('%.0f', at_ms)}
-""",
-    "{-1, '0', '0'}",
+redis.call('EXPIRE', KEYS[1], ARGV[3])""",
+    result="{changed, string.format('%.0f', version), string.format('%.0f', at_ms)}",
+    not_loaded="{-1, '0', '0'}",
+    below_floor="{-2, '0', '0'}",
 )
 
 _UPSERT = """
@@ -107,16 +95,9 @@ def liked_for_action(action_type: int | None) -> bool:
 def _change(user_id: int, video_id: int, liked: bool) -> LikeChange:
     """Apply the change to the liker's ZSET atomically, with its version; ``changed`` False when it was
     already in that state."""
-    script = get_redis().register_script(_CHANGE_LIKE)
-    likes, promoted = keys.user_likes(user_id), "0"
-    for _ in range(4):  # the ZSET may be missing, lack an older like, or be evicted between loading and changing it
-        args = [video_id, "1" if liked else "0", keys.CACHE_TTL_SECONDS, *id_sets.trim_args(), promoted]
-        changed, version, at = script(keys=[likes, keys.user_likes_clock(user_id)], args=args)
-        if int(changed) >= 0:
-            return LikeChange(user_id, video_id, liked, int(at), int(version), changed=bool(int(changed)))
-        read_model.ensure_likes(user_id, [video_id])
-        promoted = "1"
-    raise Unavailable("the cache keeps losing this list, please retry")
+    clock = keys.user_likes_clock(user_id)
+    changed, version, at = id_sets.run_change(_CHANGE_LIKE, id_sets.LIKES, user_id, video_id, clock, str(int(liked)))
+    return LikeChange(user_id, video_id, liked, int(at), int(version), changed=bool(int(changed)))
 
 
 def _count(user_id: int, video: videos.VideoRow, delta: int) -> None:

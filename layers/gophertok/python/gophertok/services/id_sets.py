@@ -21,6 +21,7 @@ from typing import Any, cast
 from gophertok import keys, paging
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import ScriptArg, get_redis, run_script_per_key
+from gophertok.errors import Unavailable
 
 WINDOW = 1000  # newest members a set keeps
 TRIM_AT = WINDOW + WINDOW // 4  # a set that grew past this (new writes) is cut back to WINDOW
@@ -121,12 +122,42 @@ if redis.call('ZCARD', KEYS[1]) > trim_at then
 end
 """
 
-# Lua for the change scripts, before they change member ARGV[1] (local sentinel set; ARGV[checked_at] "1" once the
-# caller promoted it): true when the set has a floor and lacks the member, which MySQL may then hold below the floor.
-BELOW_FLOOR_LUA = """
+
+def change_script(change: str, result: str, not_loaded: str, below_floor: str) -> str:
+    """A script that changes member ARGV[1] of a bounded set KEYS[1] (KEYS[2]: the set's clock; ARGV[2] the action,
+    ARGV[3] the TTL, ARGV[4..6] trim_args(), ARGV[7] "1" once the caller promoted the member; run it with
+    run_change). It returns ``not_loaded`` when the set is not loaded and ``below_floor`` when the set has a floor
+    and lacks the member, which MySQL may then hold below it; else it runs ``change`` (Lua), cuts a set grown past
+    TRIM_AT back (after the change: a promoted member cut before it would be changed, and counted, again) and
+    returns ``result`` (a Lua expression)."""
+    return keys.if_zset_loaded(
+        f"""
+local trim_at, window, sentinel = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local floor = tonumber(redis.call('ZSCORE', KEYS[1], sentinel))
-local unseen = floor > 0 and ARGV[checked_at] ~= '1' and not redis.call('ZSCORE', KEYS[1], ARGV[1])
-"""
+if floor > 0 and ARGV[7] ~= '1' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {below_floor} end
+{change}
+{TRIM_LUA}
+return {result}
+""",
+        not_loaded,
+    )
+
+
+def run_change(source: str, kind: IdSet, owner: int, member: int, clock_key: str, action: str) -> list[Any]:
+    """The reply of a change_script ``source`` run on the owner's set for ``member``: when the script answers that
+    the set is not loaded or may lack an older member (a negative first value), the set is ensured with the member
+    (loaded, the member promoted) and the script run again. Unavailable when the set keeps vanishing."""
+    redis = get_redis()
+    script = redis.register_script(source)
+    promoted = "0"
+    for _ in range(4):
+        args = [member, action, keys.CACHE_TTL_SECONDS, *trim_args(), promoted]
+        reply = cast("list[Any]", script(keys=[kind.key_of(owner), clock_key], args=args, client=redis))
+        if int(reply[0]) >= 0:
+            return reply
+        ensure(kind, owner, [member])
+        promoted = "1"
+    raise Unavailable("the cache keeps losing this list, please retry")
 
 
 def trim_args() -> list[str | int]:

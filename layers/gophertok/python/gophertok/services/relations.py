@@ -16,7 +16,7 @@ from gophertok import ids, keys, logs, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis
-from gophertok.errors import InvalidInput, Unavailable
+from gophertok.errors import InvalidInput
 from gophertok.events import Event
 from gophertok.registry import Topics
 from gophertok.services import friends, id_sets, read_model
@@ -27,18 +27,11 @@ RELATION_CHANGED = "relation.changed"
 
 log = logs.get_logger("gophertok.relations")
 
-# KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow,
-# ARGV[3] TTL, ARGV[4..6] id_sets.trim_args(), ARGV[7] "1" when the caller has promoted the followee.
-# Returns {changed, at_us, previous score} with at_us from Redis TIME, forced to increase per follower; changed -1
-# (not loaded) and -2 (a floor, and the followee absent: MySQL may hold it below) as in favorites._CHANGE_LIKE, whose
-# trimming after the change this shares.
-_CHANGE_FOLLOWING = keys.if_zset_loaded(
+# KEYS[1] the follower's following ZSET, KEYS[2] its clock; ARGV[1] followee id, ARGV[2] "1" follow / "0" unfollow
+# (the rest: see id_sets.change_script). Returns {changed, at_us, previous score} with at_us from Redis TIME, forced
+# to increase per follower.
+_CHANGE_FOLLOWING = id_sets.change_script(
     """
-local trim_at, window, sentinel, checked_at = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], 7
-"""
-    + id_sets.BELOW_FLOOR_LUA
-    + """
-if unseen then return {-2, '0', false} end
 local now = redis.call('TIME')
 local at_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -53,13 +46,10 @@ else
   changed = redis.call('ZREM', KEYS[1], ARGV[1])
 end
 redis.call('SET', KEYS[2], string.format('%.0f', at_us), 'EX', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-"""
-    + id_sets.TRIM_LUA
-    + """
-return {changed, string.format('%.0f', at_us), previous}
-""",
-    "{-1, '0', false}",
+redis.call('EXPIRE', KEYS[1], ARGV[3])""",
+    result="{changed, string.format('%.0f', at_us), previous}",
+    not_loaded="{-1, '0', false}",
+    below_floor="{-2, '0', false}",
 )
 
 # Later versions win; ``version`` is assigned last because MySQL evaluates the assignments in order.
@@ -93,9 +83,9 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     whose state already matches re-announces that state with a new version, so a crash that lost the first
     request's event is healed by the client's retry.
     """
-    following_key = keys.user_following(follower_id)  # loaded, if it must be, by the change script's caller
+    following_key = keys.user_following(follower_id)  # _change_following loads it when it must
     followers_key = read_model.ensure_followers(followee_id)
-    changed, version, previous = _change_following(following_key, follower_id, followee_id, following)
+    changed, version, previous = _change_following(follower_id, followee_id, following)
     # A follow that was already in place keeps the time it began; any other change happens now.
     followed_at = int(previous) if following and not changed and previous is not None else ids.timestamp_ms(version)
     event = Event(
@@ -133,23 +123,16 @@ def set_following(follower_id: int, followee_id: int, following: bool) -> bool:
     return True
 
 
-def _change_following(
-    following_key: str, follower_id: int, followee_id: int, following: bool
-) -> tuple[bool, int, float | None]:
+def _change_following(follower_id: int, followee_id: int, following: bool) -> tuple[bool, int, float | None]:
     """Change the follower's side and issue a version in one script (a no-op gets one too); returns whether
     it changed, the version and the edge's previous followed_at."""
-    redis = get_redis()
-    script = redis.register_script(_CHANGE_FOLLOWING)
-    promoted = "0"
-    for _ in range(4):  # the set may be missing, lack an older follow, or be evicted between loading and changing it
-        args = [followee_id, "1" if following else "0", keys.CACHE_TTL_SECONDS, *id_sets.trim_args(), promoted]
-        changed, at_us, previous = script(keys=[following_key, keys.user_following_clock(follower_id)], args=args)
-        if int(changed) >= 0:
-            version = ids.version_from_redis_time(int(at_us))
-            return bool(int(changed)), version, None if previous is None else float(previous)
-        read_model.ensure_following(follower_id, [followee_id])
-        promoted = "1"
-    raise Unavailable("the cache keeps losing this list, please retry")
+    clock = keys.user_following_clock(follower_id)
+    action = str(int(following))
+    changed, at_us, previous = id_sets.run_change(
+        _CHANGE_FOLLOWING, id_sets.FOLLOWING, follower_id, followee_id, clock, action
+    )
+    version = ids.version_from_redis_time(int(at_us))
+    return bool(int(changed)), version, None if previous is None else float(previous)
 
 
 def _add_edge(following_key: str, followers_key: str, follower_id: int, followee_id: int, at: float) -> bool:
