@@ -29,12 +29,17 @@ from gophertok.services import read_model
 
 Pair = tuple[int, int]
 
+# Lua: ``at``, the Redis clock's time in ms (one clock for every message, whichever function sends it).
+_NOW_MS = """
+local now = redis.call('TIME')
+local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+"""
+
 # KEYS[1] conversation; ARGV[1] member; ARGV[2] TTL. Returns the create_time (Redis TIME in ms, after the newest),
 # or nil when the conversation is not loaded (the caller rebuilds it from MySQL and retries).
 _APPEND = keys.if_zset_loaded(
-    """
-local now = redis.call('TIME')
-local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+    _NOW_MS
+    + """
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
 redis.call('ZADD', KEYS[1], at, ARGV[1])
@@ -44,17 +49,20 @@ return at
     "false",
 )
 
-
 # KEYS[1] a conversation that is not loaded; ARGV[1] the SENTINEL, ARGV[2] the TTL. Loads it empty with its floor at
-# now (Redis TIME, ms): every message from now on is appended above the floor, and the history below it is read from
-# MySQL as for any floor. For a send while MySQL is down.
-_OPEN_AT_NOW = """
+# now: every message from now on is appended above the floor, and the history below it is read from MySQL as for
+# any floor. For a send while MySQL is down.
+_OPEN_AT_NOW = (
+    """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-local now = redis.call('TIME')
-redis.call('ZADD', KEYS[1], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), ARGV[1])
+"""
+    + _NOW_MS
+    + """
+redis.call('ZADD', KEYS[1], at, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
+)
 
 
 @dataclass(frozen=True)

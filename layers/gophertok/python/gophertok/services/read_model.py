@@ -276,13 +276,9 @@ return redis.call('ZADD', KEYS[1], unpack(ARGV, 2))
 )
 
 
-def add_if_loaded(key: str, mapping: dict[str, int]) -> None:
-    """ZADD ``mapping`` (member -> score) to ``key`` only if the key is loaded (one script call)."""
-    add_if_loaded_each({key: mapping})
-
-
 def add_if_loaded_each(mappings: dict[str, dict[str, int]]) -> None:
-    """``add_if_loaded`` for several keys (key -> its mapping) in one round trip (per node on a cluster)."""
+    """ZADD each key's mapping (member -> score) to it only if the key is loaded, in one round trip (per node on a
+    cluster): a writer never creates a partial set."""
     calls: list[tuple[str, list[ScriptArg]]] = []
     for key, mapping in mappings.items():
         if mapping:
