@@ -84,7 +84,7 @@ def test_flags_and_writes_see_a_member_older_than_the_floor(database, redis_clie
         [(fan, video, 1000 + n) for n, video in enumerate(videos)],
     )
     oldest = videos[0]
-    read_model.ensure_likes(fan)
+    id_sets.ensure(id_sets.LIKES, fan)
     assert redis_client.zscore(keys.user_likes(fan), str(oldest)) is None  # below the floor
     assert read_model.liked_flags(fan, [oldest, videos[-1]]) == {oldest, videos[-1]}
     before = read_model.load_user_stats([fan])[fan]["favorite_count"]
@@ -111,7 +111,7 @@ def test_a_follow_older_than_the_floor_is_unfollowed_for_real(database, redis_cl
 
 def test_a_set_grown_past_trim_at_by_writes_is_cut_back_to_its_window(database, redis_client):
     fan, author = register(database), register(database)
-    key = read_model.ensure_likes(fan)
+    key = id_sets.ensure(id_sets.LIKES, fan)
     assert id_sets.floor_of(key) == 0  # nothing yet: complete
     for _ in range(WINDOW + 4):  # past TRIM_AT: each write's touch cuts a set grown beyond it
         favorites.set_favorite(fan, make_video(database, author), True)

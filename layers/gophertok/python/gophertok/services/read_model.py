@@ -261,10 +261,6 @@ def ensure_friends(user_id: int) -> str:
     return key
 
 
-def ensure_likes(user_id: int, members: Sequence[int] = ()) -> str:
-    return id_sets.ensure(id_sets.LIKES, user_id, members)
-
-
 # KEYS[1] a ZSET; ARGV the TTL, then score, member pairs. Adds only to a loaded ZSET, so a writer never
 # creates a partial one.
 _ADD_IF_LOADED = keys.if_zset_loaded(
