@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import orjson
 
@@ -65,8 +64,7 @@ return 1
 )
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):  # a tuple: a chat page builds 500 of them
     id: int
     from_user_id: int
     to_user_id: int
@@ -131,7 +129,10 @@ def remove(message: Message) -> None:
     get_redis().zrem(keys.conversation(message.from_user_id, message.to_user_id), message.member())
 
 
-def read_after(user_a: int, user_b: int, after_ms: int, limit: int) -> list[Message] | None:
+MessageObject = dict[str, Any]  # the contract's Message: what the chat reads return, built straight from Redis
+
+
+def read_after(user_a: int, user_b: int, after_ms: int, limit: int) -> list[MessageObject] | None:
     """Up to ``limit`` messages of the pair with ``create_time`` > ``after_ms``, oldest first; None if the
     conversation is not loaded. One Redis round trip when ``after_ms`` is at or above the floor."""
     key = keys.conversation(user_a, user_b)
@@ -143,11 +144,12 @@ def read_after(user_a: int, user_b: int, after_ms: int, limit: int) -> list[Mess
         return None
     found = _above_floor(rows, int(floor))
     if after_ms + 1 < floor:  # the messages between after_ms and the floor are only in MySQL
-        found = _stored_between(pair_of(user_a, user_b), after_ms, int(floor), limit) + found
+        stored = _stored_between(pair_of(user_a, user_b), after_ms, int(floor), limit)
+        found = [message.as_json() for message in stored] + found
     return found[:limit]
 
 
-def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple[list[Message], bool] | None:
+def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple[list[MessageObject], bool] | None:
     """The newest ``limit`` messages of the pair created before ``before_ms`` (None: up to now), newest
     first, and whether older ones exist; None if the conversation is not loaded."""
     key = keys.conversation(user_a, user_b)
@@ -158,7 +160,7 @@ def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple
     floor, rows = pipe.execute()
     if floor is None:
         return None
-    found = list(reversed(_above_floor(rows, int(floor))))
+    found = _above_floor(rows, int(floor))
     if len(found) <= limit and floor:
         below = int(floor) if before_ms is None else min(int(floor), int(before_ms))
         older = _stored_newest([pair_of(user_a, user_b)], limit + 1 - len(found), below).get(
@@ -166,17 +168,21 @@ def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple
         )
         if before_ms is None:
             _deepen(key, older[: limit - len(found)], complete=len(older) <= limit - len(found))
-        found += older
+        found += [message.as_json() for message in older]
     return found[:limit], len(found) > limit
 
 
-def _above_floor(rows: list[tuple[str, float]], floor: int) -> list[Message]:
-    """Messages of a ZSET read, oldest first; entries below the floor (a consumer's late re-add) are skipped
-    because MySQL is read for that range."""
-    return sorted(
-        (Message.from_member(member, score) for member, score in rows if member != keys.SENTINEL and score >= floor),
-        key=lambda message: message.create_time,
-    )
+def _above_floor(rows: list[tuple[str, float]], floor: int) -> list[MessageObject]:
+    """The messages of a ZSET read as contract objects, in its order (by score); entries below the floor (a
+    consumer's late re-add) are skipped because MySQL is read for that range. The members are JSON objects of
+    every field but ``create_time`` (their score): a page's members are parsed as one JSON array."""
+    kept = [(member, score) for member, score in rows if member != keys.SENTINEL and score >= floor]
+    if not kept:
+        return []
+    bodies = orjson.loads("[" + ",".join(member for member, _ in kept) + "]")
+    for body, (_, score) in zip(bodies, kept, strict=True):
+        body["create_time"] = int(score)
+    return cast("list[MessageObject]", bodies)
 
 
 def _deepen(key: str, older: list[Message], complete: bool) -> None:

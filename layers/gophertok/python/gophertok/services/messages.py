@@ -78,13 +78,12 @@ def chat(
         polled = _loaded(
             viewer_id, other_id, lambda: conversations.read_after(viewer_id, other_id, pre_msg_time, _POLL_WINDOW)
         )
-        incoming = [message for message in polled if message.to_user_id == viewer_id][:PAGE_SIZE]
-        return [message.as_json() for message in incoming], ""
+        return [message for message in polled if message["to_user_id"] == viewer_id][:PAGE_SIZE], ""
     before = cursor.score if cursor else None
     found, more = _loaded(viewer_id, other_id, lambda: conversations.newest(viewer_id, other_id, before, PAGE_SIZE))
-    oldest_first = list(reversed(found))
-    next_cursor = paging.Cursor(oldest_first[0].create_time, str(oldest_first[0].id)).encode() if more else ""
-    return [message.as_json() for message in oldest_first], next_cursor
+    oldest = found[-1] if more else {}
+    next_cursor = paging.Cursor(oldest["create_time"], str(oldest["id"])).encode() if more else ""
+    return found[::-1], next_cursor
 
 
 def _loaded[T](viewer_id: int, other_id: int, read: Callable[[], T | None]) -> T:
