@@ -6,7 +6,6 @@ acknowledged comments stayed missing from the list)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
 
 import pytest
 
@@ -57,7 +56,7 @@ def test_a_deletion_persisted_after_the_list_was_rebuilt_removes_the_comment(cli
     comments.persist_comment_events([kept.event(), gone.event()])
     _rebuilt_list(redis_client, video_id)  # MySQL still shows both
     redis_client.delete(keys.comment(gone.id))  # the row cache went with the flush as well
-    comments.persist_comment_events([replace(gone, deleted_at=gone.created_at + 1).event()])
+    comments.persist_comment_events([gone._replace(deleted_at=gone.created_at + 1).event()])
     assert _listed(client, video_id) == ["kept"]
     assert redis_client.zscore(keys.video_comments(video_id), str(gone.id)) is None
 
@@ -66,10 +65,10 @@ def test_a_comment_whose_deletion_is_known_does_not_come_back(client, database, 
     fan = client.register()
     video_id = make_video(database, fan.user_id)
     tombstoned, deleting = _row(video_id, fan.user_id, "deleted first"), _row(video_id, fan.user_id, "deleting")
-    comments.persist_comment_events([replace(tombstoned, deleted_at=tombstoned.created_at + 1).event()])
+    comments.persist_comment_events([tombstoned._replace(deleted_at=tombstoned.created_at + 1).event()])
     # The delete of the other is applied in Redis (its cached row says so) and still on its way to MySQL
     redis_client.set(
-        keys.comment(deleting.id), json.dumps(asdict(replace(deleting, deleted_at=deleting.created_at))), ex=3600
+        keys.comment(deleting.id), json.dumps(deleting._replace(deleted_at=deleting.created_at)._asdict()), ex=3600
     )
     _rebuilt_list(redis_client, video_id)
     comments.persist_comment_events([tombstoned.event(), deleting.event()])

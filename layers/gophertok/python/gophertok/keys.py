@@ -91,8 +91,8 @@ def video(video_id: int) -> str:
 def conversation(user_a: int, user_b: int) -> str:
     """ZSET message JSON (id, from_user_id, to_user_id, content) -> create_time ms (+ SENTINEL): the chat
     between two users, both directions. create_time is unique within a conversation, so the score orders it."""
-    low, high = sorted((int(user_a), int(user_b)))
-    return f"{PREFIX}chat:{{{low}:{high}}}:messages"
+    a, b = int(user_a), int(user_b)
+    return f"{PREFIX}chat:{{{min(a, b)}:{max(a, b)}}}:messages"
 
 
 VIDEO_FEED = f"{PREFIX}videos:feed"

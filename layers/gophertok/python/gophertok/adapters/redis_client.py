@@ -200,6 +200,33 @@ def counters_many(
     return cast("list[list[int] | None]", script(keys=keys, args=fields, client=client))
 
 
+# KEYS sorted sets of integer scores. One reply: per set, its highest member and score (an integer), or nil when the
+# set is missing.
+_HIGHEST_MANY = """
+local found = {}
+for i, key in ipairs(KEYS) do
+  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  found[i] = top[1] ~= nil and {top[1], tonumber(top[2])}
+end
+return found
+"""
+
+
+def highest_members(client: redis.Redis | redis.cluster.RedisCluster, keys: list[str]) -> list[tuple[str, int] | None]:
+    """The highest-scored (member, score) of every sorted set in ``keys`` whose scores are integers (None for a
+    missing set): one script call on a standalone client, where a pipeline of one ZRANGE per set spends a friend
+    list's time building and parsing commands; a pipeline, split by node, on a cluster."""
+    if not keys:
+        return []
+    if isinstance(client, redis.cluster.RedisCluster):
+        pipe = client.pipeline(transaction=False)  # type: ignore[no-untyped-call]
+        for key in keys:
+            pipe.zrange(key, -1, -1, withscores=True)
+        return [(rows[0][0], int(rows[0][1])) if rows else None for rows in pipe.execute()]
+    script = client.register_script(_HIGHEST_MANY)
+    return [(found[0], found[1]) if found else None for found in script(keys=keys, client=client)]
+
+
 ScriptArg = str | int | float
 
 

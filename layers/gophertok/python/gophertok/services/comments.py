@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -38,8 +37,7 @@ ROW_TTL_SECONDS = 7 * 24 * 3600
 _COLUMNS = "id, video_id, user_id, content, created_at, deleted_at"
 
 
-@dataclass(frozen=True)
-class CommentRow:
+class CommentRow(NamedTuple):  # a tuple: a list page reads 500 of them
     id: int
     video_id: int
     user_id: int
@@ -48,7 +46,7 @@ class CommentRow:
     deleted_at: int | None = None
 
     def event(self) -> Event:
-        return Event(COMMENT_DELETED if self.deleted_at is not None else COMMENT_ADDED, asdict(self))
+        return Event(COMMENT_DELETED if self.deleted_at is not None else COMMENT_ADDED, self._asdict())
 
 
 def validate_action(action_type: int | None) -> int:
@@ -101,7 +99,7 @@ def _row_from_db(row: dict[str, Any]) -> CommentRow:
 
 def _cache_rows(rows: Iterable[CommentRow], pipe: Pipeline) -> None:
     for row in rows:
-        pipe.set(keys.comment(row.id), orjson.dumps(asdict(row)), ex=ROW_TTL_SECONDS)
+        pipe.set(keys.comment(row.id), orjson.dumps(row._asdict()), ex=ROW_TTL_SECONDS)
 
 
 def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
@@ -197,7 +195,7 @@ def delete_comment(user_id: int, video_id: int, comment_id: int) -> None:
         raise Forbidden("only the author of a comment can delete it")
     key = ensure_video_comments(video_id, [comment_id])
     removed, deleted_at = _remove_at_redis_time(key, comment_id)
-    deleted = replace(row, deleted_at=deleted_at)
+    deleted = row._replace(deleted_at=deleted_at)
     if not removed:
         # The list no longer shows it but its row is not marked deleted: a concurrent delete is under way,
         # or one crashed before announcing it. Announce it (again): tombstones are idempotent.

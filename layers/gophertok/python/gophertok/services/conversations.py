@@ -22,7 +22,7 @@ import orjson
 
 from gophertok import keys
 from gophertok.adapters.mysql import get_database
-from gophertok.adapters.redis_client import get_redis
+from gophertok.adapters.redis_client import get_redis, highest_members
 from gophertok.errors import Unavailable
 from gophertok.services import read_model
 
@@ -217,13 +217,11 @@ def last_messages(owner_id: int, others: Iterable[int]) -> dict[int, Message | N
 
 def _newest_members(owner_id: int, others: list[int]) -> dict[int, Message | None]:
     """{other: newest message or None} for the loaded conversations; unloaded ones are absent."""
-    pipe = get_redis().pipeline(transaction=False)
-    for other in others:
-        pipe.zrange(keys.conversation(owner_id, other), -1, -1, withscores=True)
+    newest = highest_members(get_redis(), [keys.conversation(owner_id, other) for other in others])
     found: dict[int, Message | None] = {}
-    for other, rows in zip(others, pipe.execute(), strict=True):
-        if rows:  # a loaded conversation always holds at least the sentinel
-            member, score = rows[0]
+    for other, top in zip(others, newest, strict=True):
+        if top is not None:  # a loaded conversation always holds at least the sentinel
+            member, score = top
             found[other] = None if member == keys.SENTINEL else Message.from_member(member, score)
     return found
 
