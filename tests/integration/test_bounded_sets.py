@@ -87,11 +87,11 @@ def test_flags_and_writes_see_a_member_older_than_the_floor(database, redis_clie
     id_sets.ensure(id_sets.LIKES, fan)
     assert redis_client.zscore(keys.user_likes(fan), str(oldest)) is None  # below the floor
     assert read_model.liked_flags(fan, [oldest, videos[-1]]) == {oldest, videos[-1]}
-    before = read_model.load_user_stats([fan])[fan]["favorite_count"]
+    before = read_model.load_user_stats([fan])[fan].favorite_count
 
     assert favorites.set_favorite(fan, oldest, False)  # a real change, not "already unliked"
 
-    assert read_model.load_user_stats([fan])[fan]["favorite_count"] == before - 1
+    assert read_model.load_user_stats([fan])[fan].favorite_count == before - 1
     assert redis_client.zscore(keys.user_likes(fan), str(oldest)) is None
     assert not favorites.set_favorite(fan, videos[1], True)  # already liked, though only MySQL shows it
 
@@ -154,11 +154,11 @@ def test_a_video_with_more_comments_than_the_window_lists_and_deletes_the_older_
     assert [c["id"] for c in listed] == list(reversed(ids))  # newest first, the older ones from MySQL
     assert redis_client.zcard(keys.video_comments(video)) - 1 <= WINDOW
     before = read_model.video_counts([video])[video]["comment_count"]
-    cached = read_model.load_video_stats([video])[video]["comment_count"]
+    cached = read_model.load_video_stats([video])[video].comment_count
 
     comments.delete_comment(author, video, ids[0])  # the oldest: below the floor
 
-    assert read_model.load_video_stats([video])[video]["comment_count"] == cached - 1 == before - 1
+    assert read_model.load_video_stats([video])[video].comment_count == cached - 1 == before - 1
 
 
 def test_a_publish_list_longer_than_the_window_is_whole(database, redis_client):

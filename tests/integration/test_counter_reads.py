@@ -30,10 +30,10 @@ def test_cached_counters_read_as_integers_and_a_missing_field_as_zero(database, 
     counts = read_model.load_video_stats([complete, lacking, complete])
 
     assert counts == {
-        complete: {"favorite_count": 12, "comment_count": 3},
-        lacking: {"favorite_count": 7, "comment_count": 0},
+        complete: keys.VideoStats(favorite_count=12, comment_count=3),
+        lacking: keys.VideoStats(favorite_count=7, comment_count=0),
     }
-    assert all(type(value) is int for fields in counts.values() for value in fields.values())
+    assert all(type(value) is int for fields in counts.values() for value in fields)
     assert redis_client.hget(keys.video_stats(lacking), "comment_count") is None  # read as 0, not reloaded
 
 
@@ -45,6 +45,6 @@ def test_a_missing_counter_hash_is_loaded_from_mysql(database, redis_client):
     )
     redis_client.delete(keys.video_stats(video), keys.user_stats(author))
 
-    assert read_model.load_video_stats([video]) == {video: {"favorite_count": 1, "comment_count": 0}}
-    assert read_model.load_user_stats([author])[author]["total_favorited"] == 1
+    assert read_model.load_video_stats([video]) == {video: keys.VideoStats(favorite_count=1, comment_count=0)}
+    assert read_model.load_user_stats([author])[author].total_favorited == 1
     assert redis_client.hgetall(keys.video_stats(video)) == {"favorite_count": "1", "comment_count": "0"}

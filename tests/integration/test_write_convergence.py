@@ -122,7 +122,7 @@ def test_an_error_after_a_comment_withdraws_it_and_no_error_follows_a_stored_com
         comments.add_comment(fan.user_id, video_id, "never shown")
     monkeypatch.undo()
     assert comment_list(client, video_id) == []
-    assert read_model.load_video_stats([video_id])[video_id]["comment_count"] == 0
+    assert read_model.load_video_stats([video_id])[video_id].comment_count == 0
 
 
 def test_a_comment_delete_whose_event_was_lost_is_announced_again_when_retried(client, database):

@@ -22,6 +22,8 @@ MySQL at any time):
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 PREFIX = "gt:"
 SENTINEL = "_"
 
@@ -39,8 +41,26 @@ CACHE_TTL_SECONDS = 7 * 24 * 3600
 # lease a worker id a live one still uses. (Leases expire inside it; under allkeys-lru it could still go.)
 ID_WORKER_LEASES = f"{PREFIX}ids:workers"
 
-USER_STAT_FIELDS = ("follow_count", "follower_count", "work_count", "favorite_count", "total_favorited")
-VIDEO_STAT_FIELDS = ("favorite_count", "comment_count")
+
+class UserStats(NamedTuple):
+    """The fields of a user's counters hash (user_stats), as the read model hands them out."""
+
+    follow_count: int
+    follower_count: int
+    work_count: int
+    favorite_count: int
+    total_favorited: int
+
+
+class VideoStats(NamedTuple):
+    """The fields of a video's counters hash (video_stats)."""
+
+    favorite_count: int
+    comment_count: int
+
+
+USER_STAT_FIELDS = UserStats._fields
+VIDEO_STAT_FIELDS = VideoStats._fields
 
 
 def rebuild_lock(key: str) -> str:

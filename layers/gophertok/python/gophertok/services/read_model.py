@@ -77,20 +77,19 @@ return 1
 """
 
 
-def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence[str], sql: str, table: str) -> Counts:
+def _load_hashes[S: keys.UserStats | keys.VideoStats](
+    ids: Iterable[int], key: Callable[[int], str], kind: type[S], sql: str, table: str
+) -> dict[int, S]:
     wanted = list(dict.fromkeys(map(int, ids)))
     if not wanted:
         return {}
-    stored = counters_many(get_redis(), [key(item) for item in wanted], list(fields))
-    counts: Counts = {}
-    missing = []
-    for item, values in zip(wanted, stored, strict=True):
-        if values is None:
-            missing.append(item)
-        else:
-            counts[item] = dict(zip(fields, values, strict=True))
+    stored = counters_many(get_redis(), [key(item) for item in wanted], list(kind._fields))
+    # tuple.__new__ (_make) per item: a page of 500 spent a millisecond in dict(zip(fields, values)).
+    make = cast("Callable[[Iterable[int]], S]", kind._make)
+    counts = {item: make(values) for item, values in zip(wanted, stored, strict=True) if values is not None}
+    missing = [item for item in wanted if item not in counts]
     if missing:
-        rebuilt = _count_from_database(sql, missing, fields)
+        rebuilt = _count_from_database(sql, missing, kind._fields)
         run_script_per_key(
             _FILL_IF_MISSING,
             [(key(item), [*field_pairs(values), keys.CACHE_TTL_SECONDS]) for item, values in rebuilt.items()],
@@ -98,7 +97,7 @@ def _load_hashes(ids: Iterable[int], key: Callable[[int], str], fields: Sequence
         pipe = get_redis().pipeline(transaction=False)
         check_first(pipe, table, missing)
         pipe.execute()
-        counts.update(rebuilt)
+        counts.update((item, make(values[name] for name in kind._fields)) for item, values in rebuilt.items())
     return counts
 
 
@@ -117,14 +116,14 @@ def video_counts(video_ids: Sequence[int]) -> Counts:
     return _count_from_database(_VIDEO_COUNT_SQL, video_ids, keys.VIDEO_STAT_FIELDS)
 
 
-def load_user_stats(user_ids: Iterable[int]) -> Counts:
-    """{user_id: {follow_count, follower_count, work_count, favorite_count, total_favorited}}."""
-    return _load_hashes(user_ids, keys.user_stats, keys.USER_STAT_FIELDS, _USER_COUNT_SQL, "users")
+def load_user_stats(user_ids: Iterable[int]) -> dict[int, keys.UserStats]:
+    """Each user's counters (follow_count, follower_count, work_count, favorite_count, total_favorited)."""
+    return _load_hashes(user_ids, keys.user_stats, keys.UserStats, _USER_COUNT_SQL, "users")
 
 
-def load_video_stats(video_ids: Iterable[int]) -> Counts:
-    """{video_id: {favorite_count, comment_count}}."""
-    return _load_hashes(video_ids, keys.video_stats, keys.VIDEO_STAT_FIELDS, _VIDEO_COUNT_SQL, "videos")
+def load_video_stats(video_ids: Iterable[int]) -> dict[int, keys.VideoStats]:
+    """Each video's counters (favorite_count, comment_count)."""
+    return _load_hashes(video_ids, keys.video_stats, keys.VideoStats, _VIDEO_COUNT_SQL, "videos")
 
 
 Change = tuple[int, str, int]  # (user or video id, counter field, delta)

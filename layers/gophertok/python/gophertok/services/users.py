@@ -210,15 +210,15 @@ def user_objects(user_ids: Iterable[int], viewer_id: int | None) -> dict[int, di
         objects[user_id] = {
             "id": user_id,
             "name": profile["name"],
-            "follow_count": counts["follow_count"],
-            "follower_count": counts["follower_count"],
+            "follow_count": counts.follow_count,
+            "follower_count": counts.follower_count,
             "is_follow": user_id in followed,
             "avatar": f"{media}/{avatar}" if avatar else "",
             "background_image": f"{media}/{background}" if background else "",
             "signature": profile["signature"],
-            "total_favorited": counts["total_favorited"],
-            "work_count": counts["work_count"],
-            "favorite_count": counts["favorite_count"],
+            "total_favorited": counts.total_favorited,
+            "work_count": counts.work_count,
+            "favorite_count": counts.favorite_count,
         }
     return objects
 

@@ -108,8 +108,8 @@ def video_objects(video_ids: Iterable[int], viewer_id: int | None) -> list[dict[
                 "author": author,
                 "play_url": f"{media}/{play}" if play else "",
                 "cover_url": f"{media}/{cover}" if cover else "",
-                "favorite_count": counts["favorite_count"],
-                "comment_count": counts["comment_count"],
+                "favorite_count": counts.favorite_count,
+                "comment_count": counts.comment_count,
                 "is_favorite": video_id in liked,
                 "title": row["title"],
             }
