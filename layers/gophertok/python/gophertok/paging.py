@@ -88,13 +88,17 @@ def newest_first(
             continue
         floor = int(sentinel or 0)
         rows = cast("list[tuple[str, float]]", raw)  # decode_responses=True: (member, score) pairs
-        items = [
-            (member, int(score))
-            for member, score in rows
-            if member != keys.SENTINEL
-            and (cursor is None or cursor.precedes(int(score), member))
-            and (not floor or int(score) > floor)  # at or below the floor, MySQL answers
-        ]
+        items = (
+            [(member, int(score)) for member, score in rows if member != keys.SENTINEL]
+            if cursor is None and not floor  # a first page of a complete set: the common case, kept lean
+            else [
+                (member, int(score))
+                for member, score in rows
+                if member != keys.SENTINEL
+                and (cursor is None or cursor.precedes(int(score), member))
+                and (not floor or int(score) > floor)  # at or below the floor, MySQL answers
+            ]
+        )
         reached_floor = (
             len(rows) < wanted
             or any(member == keys.SENTINEL for member, _ in rows)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from gophertok import ids, keys, metrics, paging, ratelimit
+from gophertok import ids, jsontext, keys, metrics, paging, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
@@ -109,9 +109,11 @@ def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
         return {}
     redis = get_redis()
     found: dict[int, CommentRow] = {}
-    for comment_id, raw in zip(wanted, mget(redis, [keys.comment(i) for i in wanted]), strict=True):
-        if raw:
-            found[comment_id] = CommentRow(**orjson.loads(raw))
+    for comment_id, fields in zip(
+        wanted, jsontext.loads_many(mget(redis, [keys.comment(i) for i in wanted])), strict=True
+    ):
+        if fields:
+            found[comment_id] = CommentRow(**fields)
     missing = [i for i in wanted if i not in found]
     if missing:
         rows = [

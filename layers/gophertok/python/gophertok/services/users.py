@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from gophertok import invocation, keys, metrics, ratelimit
+from gophertok import invocation, jsontext, keys, metrics, ratelimit
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import DuplicateKey, get_database, placeholders
 from gophertok.adapters.redis_client import get_redis, mget
@@ -129,8 +129,8 @@ def _profile_fields(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     wanted = [i for i in ids if i not in known] if known else ids
     if not wanted:
         return {i: known[i] for i in ids if i in known}
-    cached = mget(get_redis(), [keys.user_profile(i) for i in wanted])
-    found = {user_id: orjson.loads(raw) for user_id, raw in zip(wanted, cached, strict=True) if raw}
+    cached = jsontext.loads_many(mget(get_redis(), [keys.user_profile(i) for i in wanted]))
+    found = {user_id: fields for user_id, fields in zip(wanted, cached, strict=True) if fields}
     missing = [i for i in wanted if i not in found]
     if missing:
         stored = _stored_profiles(missing)

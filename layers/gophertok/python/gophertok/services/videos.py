@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gophertok import keys
+from gophertok import jsontext, keys
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
 from gophertok.adapters.storage import media_base_url
@@ -52,19 +52,19 @@ def cache_rows(rows: Iterable[VideoRow], pipe: Pipeline | None = None) -> None:
 
 def load_videos(video_ids: Iterable[int]) -> dict[int, VideoRow]:
     """Rows by id (missing videos are absent): one MGET, plus one ``IN`` query for cache misses."""
-    return {video_id: VideoRow(**fields) for video_id, fields in _video_fields(video_ids).items()}
+    distinct = list(dict.fromkeys(map(int, video_ids)))
+    return {video_id: VideoRow(**fields) for video_id, fields in _video_fields(distinct).items()}
 
 
-def _video_fields(video_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Each found video's VideoRow fields as a dict (what the cache holds): lists read hundreds of them and need no
-    VideoRow objects."""
-    ids = list(dict.fromkeys(map(int, video_ids)))
+def _video_fields(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each found video's VideoRow fields as a dict (what the cache holds), for distinct ``ids``: lists read
+    hundreds of them and need no VideoRow objects."""
     if not ids:
         return {}
-    cached = mget(get_redis(), [keys.video(i) for i in ids])
-    found = {video_id: orjson.loads(raw) for video_id, raw in zip(ids, cached, strict=True) if raw}
-    missing = [i for i in ids if i not in found]
-    if missing:
+    cached = jsontext.loads_many(mget(get_redis(), [keys.video(i) for i in ids]))
+    found = {video_id: fields for video_id, fields in zip(ids, cached, strict=True) if fields}
+    if len(found) < len(ids):
+        missing = [i for i in ids if i not in found]
         rows = [
             row_from_db(row)
             for row in get_database().query(
