@@ -128,10 +128,14 @@ def test_a_function_imports_within_its_budget_of_a_bare_boto3(
 
 
 def test_a_handler_that_imports_too_much_fails_both_checks(tmp_path: Path, sites: dict[str, Path]) -> None:
-    """The checks can fail: a handler importing boto3, confluent-kafka and the layer's Redis adapter at module level."""
+    """The checks can fail: a handler importing confluent-kafka and the layer's Redis adapter at module level and
+    creating its boto3 client there, which loads the service's model: the usual ways a cold start grows."""
     heavy = tmp_path / "heavy"
     heavy.mkdir()
-    (heavy / "app.py").write_text("import boto3\nimport confluent_kafka\nimport gophertok.adapters.redis_client\n")
+    (heavy / "app.py").write_text(
+        "import boto3\nimport confluent_kafka\nimport gophertok.adapters.redis_client\n"
+        'S3 = boto3.client("s3", region_name="us-east-1")\n'
+    )
     path = [str(heavy), *lambda_path("not_found", ["shared"], sites)[1:]]
     profiles, baseline = [], []
     for _ in range(ROUNDS):  # its own baseline runs, in turn with it: the machine's speed drifts over a suite
