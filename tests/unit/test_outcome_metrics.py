@@ -86,3 +86,39 @@ def test_make_metrics_reports_errors_and_rejections_by_status_code(capsys):
     assert row["errors_by_status_code"] == {"50300": 1}
     assert row["rejections_by_status_code"] == {"20004": 2}
     assert json.dumps(row)  # the --json output stays serialisable
+
+
+def counting(*counters: tuple[str, dict]):
+    def view(request: Request) -> dict:
+        for name, properties in counters:
+            metrics.count(name, **properties)
+        return {}
+
+    view.__module__ = "metered"
+    return view
+
+
+def test_a_business_counter_rides_the_invocation_line(capsys):
+    http_endpoint(counting(("Likes", {}), ("Likes", {})))(http_event("POST", "/douyin/test/"), None)
+    documents = list(emf_documents(capsys.readouterr().out.splitlines()))
+
+    (document,) = documents  # one EMF line per request, not one more per counter
+    assert (document["Likes"], document["Invocations"]) == (2, 1)
+    names = {m["Name"] for m in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"Likes", "Invocations"} <= names
+    assert ["function"] in document["_aws"]["CloudWatchMetrics"][0]["Dimensions"]  # what the dashboard searches
+
+
+def test_a_counter_with_properties_writes_its_own_line(capsys):
+    http_endpoint(counting(("Uploads", {"bytes": 2048})))(http_event("POST", "/douyin/test/"), None)
+    documents = list(emf_documents(capsys.readouterr().out.splitlines()))
+
+    (upload,) = [document for document in documents if "Uploads" in document]
+    assert (upload["Uploads"], upload["bytes"], upload["function"]) == (1, 2048, "metered")
+    assert "Uploads" not in next(document for document in documents if "Invocations" in document)
+
+
+def test_outside_an_invocation_a_counter_writes_nothing(capsys):
+    metrics.count("Registrations")
+
+    assert not list(emf_documents(capsys.readouterr().out.splitlines()))

@@ -82,6 +82,7 @@ def invocation(
         logs.bind(function=call.function, request_id=request_id, trace_id=trace_id),
         tracing.segment(call.function, trace_header),
         _fresh_scratch(),
+        metrics.gathered(call.metrics),
     ):
         if _cold:
             _cold = False

@@ -7,9 +7,11 @@ summarises them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from gophertok import jsontext, logs
 
@@ -85,12 +87,32 @@ def emit(
     sys.stdout.flush()
 
 
+Pending = dict[str, tuple[float, str]]
+_pending: contextvars.ContextVar[Pending | None] = contextvars.ContextVar("pending_metrics", default=None)
+
+
+@contextlib.contextmanager
+def gathered(metrics: Pending) -> Iterator[None]:
+    """Inside the block, business counters without properties of their own join ``metrics`` (the invocation's, which
+    it writes in its one EMF line) instead of writing a line each."""
+    token = _pending.set(metrics)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+
+
 def count(name: str, value: float = 1, function: str | None = None, **properties: object) -> None:
     """A business counter (registrations, uploads, likes, ...) for the current function.
 
-    Outside a function invocation (scripts such as ``make seed``) there is nothing to attribute it to,
-    so nothing is emitted.
+    Inside an invocation it is written with the invocation's own metrics (one EMF line per request; a counter with
+    properties, such as an upload's size, writes its own). Outside one (scripts such as ``make seed``) there is
+    nothing to attribute it to, so nothing is emitted.
     """
+    pending = _pending.get()
+    if pending is not None and function is None and not properties:
+        pending[name] = (pending.get(name, (0, COUNT))[0] + value, COUNT)
+        return
     attributed = function or logs.current("function")
     if attributed:
         emit({name: (value, COUNT)}, {"function": str(attributed)}, properties)
