@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
 
-from gophertok import keys
+from gophertok import jsontext, keys
 from gophertok.adapters.mysql import get_database
 from gophertok.adapters.redis_client import get_redis, highest_members
 from gophertok.errors import Unavailable
@@ -175,14 +175,12 @@ def newest(user_a: int, user_b: int, before_ms: int | None, limit: int) -> tuple
 def _above_floor(rows: list[tuple[str, float]], floor: int) -> list[MessageObject]:
     """The messages of a ZSET read as contract objects, in its order (by score); entries below the floor (a
     consumer's late re-add) are skipped because MySQL is read for that range. The members are JSON objects of
-    every field but ``create_time`` (their score): a page's members are parsed as one JSON array."""
+    every field but ``create_time`` (their score), parsed in one call."""
     kept = [(member, score) for member, score in rows if member != keys.SENTINEL and score >= floor]
-    if not kept:
-        return []
-    bodies = orjson.loads("[" + ",".join(member for member, _ in kept) + "]")
+    bodies: list[MessageObject] = jsontext.loads_many([member for member, _ in kept])
     for body, (_, score) in zip(bodies, kept, strict=True):
         body["create_time"] = int(score)
-    return cast("list[MessageObject]", bodies)
+    return bodies
 
 
 def _deepen(key: str, older: list[Message], complete: bool) -> None:

@@ -81,8 +81,7 @@ def chat(
         return [message for message in polled if message["to_user_id"] == viewer_id][:PAGE_SIZE], ""
     before = cursor.score if cursor else None
     found, more = _loaded(viewer_id, other_id, lambda: conversations.newest(viewer_id, other_id, before, PAGE_SIZE))
-    oldest = found[-1] if more else {}
-    next_cursor = paging.Cursor(oldest["create_time"], str(oldest["id"])).encode() if more else ""
+    next_cursor = paging.Cursor(found[-1]["create_time"], str(found[-1]["id"])).encode() if more else ""  # the oldest
     return found[::-1], next_cursor
 
 
