@@ -373,7 +373,7 @@ def measure(factors: list[int], samples: int) -> Results:
         print(f"built {factor}× in {time.perf_counter() - started:.1f} s (settled)", file=sys.stderr, flush=True)
         forget(scale)
         specs[factor] = endpoints(scale)
-        results[FEED] = {**results.get(FEED, {}), **sampled(FEED, {factor: specs[factor]}, samples, replayer, trivial)}
+        results.setdefault(FEED, {}).update(sampled(FEED, {factor: specs[factor]}, samples, replayer, trivial))
     for name in specs[factors[0]]:
         if name != FEED:
             results[name] = sampled(name, specs, samples, replayer, trivial)
