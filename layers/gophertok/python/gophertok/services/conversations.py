@@ -64,7 +64,7 @@ return 1
 )
 
 
-class Message(NamedTuple):  # a tuple: a chat page builds 500 of them
+class Message(NamedTuple):  # a tuple: a friend list page builds one per friend (its last message)
     id: int
     from_user_id: int
     to_user_id: int
