@@ -73,10 +73,14 @@ class Writer(threading.Thread):
             ledger,
         )
         self.session = requests.Session()
+        self.refused_in_a_row = 0
 
-    # A refused write is followed by this pause before the writer's next one, as a client backs off; it keeps a
-    # short outage from using up a writer's whole budget of writes.
+    # A refused write is followed by a pause before the writer's next one, as a client backs off: BACKOFF_SECONDS,
+    # doubled after each further refusal in a row up to BACKOFF_MAX_SECONDS. The doubling keeps an outage from using
+    # up a writer's whole budget of writes however long it lasts: with a fixed 0.3 s, a slow machine's 12 s of API
+    # restarts took 183 of 324 writes, and fewer than half were acknowledged.
     BACKOFF_SECONDS = 0.3
+    BACKOFF_MAX_SECONDS = 2.4
 
     def _post(self, path: str, **params) -> bool:
         params["token"] = self.me.token
@@ -96,7 +100,8 @@ class Writer(threading.Thread):
             if (http_status is not None and http_status >= 500 and http_status != 503) or code == 50000:
                 self.ledger.server_errors[f"HTTP {http_status} / {code} on {path}"] += 1
         if code != 0:
-            time.sleep(self.BACKOFF_SECONDS)
+            time.sleep(min(self.BACKOFF_SECONDS * 2**self.refused_in_a_row, self.BACKOFF_MAX_SECONDS))
+        self.refused_in_a_row = 0 if code == 0 else self.refused_in_a_row + 1
         return code == 0
 
     def run(self) -> None:
