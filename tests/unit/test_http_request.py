@@ -516,3 +516,16 @@ def test_integer_required_absent_raises_invalid_input(params):
 @pytest.mark.parametrize("params", [{}, {"n": ""}, {"n": "  "}], ids=["missing", "empty", "whitespace"])
 def test_integer_optional_absent_returns_none(params):
     assert Request("GET", "/x", params).integer("n", required=False) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["token=abc&to_user_id=7", "a=1&a=2&b", "&&x=&=y&z==3&", "name=张三&note=a;b,c", "k", "", "a=1&&b=2"],
+)
+def test_a_query_with_nothing_to_decode_reads_as_parse_qsl_reads_it(raw):
+    from urllib.parse import parse_qsl
+
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(raw, keep_blank_values=True):
+        expected.setdefault(name, value)
+    assert parse_event({"rawQueryString": raw, "requestContext": {"http": {"method": "GET"}}}).params == expected

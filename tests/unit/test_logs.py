@@ -168,3 +168,17 @@ def test_setup_logging_twice_installs_one_handler(json_logging):
 
     json_handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, logs.JsonFormatter)]
     assert len(json_handlers) == 1
+
+
+@pytest.mark.parametrize(
+    "created",
+    [0.0, 1_764_000_000.0, 1_764_000_000.0005, 1_764_000_000.9994999, 1_764_000_000.9999996, 1_764_000_001.123456],
+)
+def test_timestamps_read_as_datetime_isoformat_writes_them(created):
+    import datetime as dt
+
+    expected = dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds")
+    assert logs._iso_milliseconds(created) == expected
+    assert logs._iso_milliseconds(created + 1.0) == dt.datetime.fromtimestamp(created + 1.0, dt.UTC).isoformat(
+        timespec="milliseconds"
+    )  # the next second is formatted anew, not taken from the one before

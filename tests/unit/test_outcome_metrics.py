@@ -122,3 +122,19 @@ def test_outside_an_invocation_a_counter_writes_nothing(capsys):
     metrics.count("Registrations")
 
     assert not list(emf_documents(capsys.readouterr().out.splitlines()))
+
+
+def test_documents_with_different_metrics_each_declare_their_own():
+    """The declarations are built once per set of metrics: a document never declares another one's metrics."""
+    first = metrics.emf_document({"Likes": (1, metrics.COUNT)}, {"function": "f"})
+    second = metrics.emf_document({"Likes": (2, metrics.COUNT), "Latency": (3.5, "Milliseconds")}, {"function": "f"})
+    third = metrics.emf_document({"Likes": (4, metrics.COUNT)}, {"function": "g"}, dimension_sets=[["function"], []])
+
+    def declared(document: dict) -> tuple[list, list]:
+        (definition,) = document["_aws"]["CloudWatchMetrics"]
+        return [(m["Name"], m["Unit"]) for m in definition["Metrics"]], definition["Dimensions"]
+
+    assert declared(first) == ([("Likes", "Count")], [["function"]])
+    assert declared(second) == ([("Likes", "Count"), ("Latency", "Milliseconds")], [["function"]])
+    assert declared(third) == ([("Likes", "Count")], [["function"], []])
+    assert (first["Likes"], second["Likes"], second["Latency"], third["function"]) == (1, 2, 3.5, "g")

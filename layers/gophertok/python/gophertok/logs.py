@@ -12,6 +12,7 @@ import contextvars
 import datetime as dt
 import logging
 import sys
+import time
 from collections.abc import Iterator
 
 from gophertok import jsontext
@@ -22,17 +23,39 @@ _SECRET_KEYS = ("password", "token", "secret", "authorization")
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+_secret_by_key: dict[str, bool] = {}  # a line carries the same few keys every time: decide each once
+
+
 def _redact(key: str, value: object) -> object:
-    return "[redacted]" if any(word in key.lower() for word in _SECRET_KEYS) else value
+    secret = _secret_by_key.get(key)
+    if secret is None:
+        secret = _secret_by_key[key] = any(word in key.lower() for word in _SECRET_KEYS)
+    return "[redacted]" if secret else value
+
+
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
+def _iso_milliseconds(created: float) -> str:
+    """``created`` (unix seconds) as ``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``
+    writes it (microseconds rounded half to even, then cut to milliseconds), with the date and time part formatted
+    once per second instead of once per line."""
+    global _second
+    whole = int(created)
+    micros = round((created - whole) * 1_000_000)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    if whole != _second[0]:
+        _second = (whole, dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{micros // 1000:03d}+00:00"
 
 
 def record_fields(
     message: str, level: str = "INFO", logger: str = "gophertok.metrics", created: float | None = None
 ) -> dict[str, object]:
     """The keys every JSON line carries: time, level, logger, message and the invocation context."""
-    moment = dt.datetime.now(dt.UTC) if created is None else dt.datetime.fromtimestamp(created, dt.UTC)
     entry: dict[str, object] = {
-        "timestamp": moment.isoformat(timespec="milliseconds"),
+        "timestamp": _iso_milliseconds(time.time() if created is None else created),
         "level": level,
         "logger": logger,
         "message": message,
@@ -72,14 +95,26 @@ def setup_logging(level: str = "INFO") -> None:
     _configured = True
 
 
+Bound = contextvars.Token[dict[str, object]]
+
+
+def push(**fields: object) -> Bound:
+    """Attach fields (None ones skipped) to every log record until ``pop`` of what this returns."""
+    return _context.set({**_context.get(_EMPTY), **{k: v for k, v in fields.items() if v is not None}})
+
+
+def pop(bound: Bound) -> None:
+    _context.reset(bound)
+
+
 @contextlib.contextmanager
 def bind(**fields: object) -> Iterator[None]:
     """Attach fields to every log record written inside the block."""
-    token = _context.set({**_context.get(_EMPTY), **{k: v for k, v in fields.items() if v is not None}})
+    bound = push(**fields)
     try:
         yield
     finally:
-        _context.reset(token)
+        pop(bound)
 
 
 def add_context(**fields: object) -> None:

@@ -7,11 +7,11 @@ summarises them.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
+import functools
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from gophertok import jsontext, logs
 
@@ -51,23 +51,35 @@ def emf_document(
 
     ``dimension_sets`` lists the combinations to publish (default: all dimensions together).
     """
-    sets = [list(names) for names in dimension_sets] if dimension_sets else [sorted(dimensions)]
+    sets = tuple(map(tuple, dimension_sets)) if dimension_sets else (tuple(sorted(dimensions)),)
     document: dict[str, object] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": sets,
-                    "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()],
-                }
-            ],
+            "CloudWatchMetrics": _definitions(
+                namespace, sets, tuple((name, unit) for name, (_, unit) in metrics.items())
+            ),
         }
     }
-    document.update(properties or {})
+    if properties:
+        document.update(properties)
     document.update(dimensions)
     document.update({name: value for name, (value, _) in metrics.items()})
     return document
+
+
+@functools.lru_cache(maxsize=256)
+def _definitions(
+    namespace: str, sets: tuple[tuple[str, ...], ...], names_units: tuple[tuple[str, str], ...]
+) -> list[dict[str, object]]:
+    """The CloudWatchMetrics member of a document. A function writes the same few sets of metrics again and again:
+    each is built once (and only ever serialised, never changed)."""
+    return [
+        {
+            "Namespace": namespace,
+            "Dimensions": [list(names) for names in sets],
+            "Metrics": [{"Name": name, "Unit": unit} for name, unit in names_units],
+        }
+    ]
 
 
 def emit(
@@ -80,7 +92,9 @@ def emit(
     if not metrics:
         return
     # The line is also a log record (same keys as gophertok.logs), so one reader handles every line.
-    envelope = {**logs.record_fields("metrics"), **(properties or {})}
+    envelope = logs.record_fields("metrics")
+    if properties:
+        envelope.update(properties)
     document = emf_document(metrics, dimensions, envelope, dimension_sets=dimension_sets)
     line = jsontext.dumps(document, default=str)
     sys.stdout.write(line + "\n")
@@ -91,15 +105,17 @@ Pending = dict[str, tuple[float, str]]
 _pending: contextvars.ContextVar[Pending | None] = contextvars.ContextVar("pending_metrics", default=None)
 
 
-@contextlib.contextmanager
-def gathered(metrics: Pending) -> Iterator[None]:
-    """Inside the block, business counters without properties of their own join ``metrics`` (the invocation's, which
-    it writes in its one EMF line) instead of writing a line each."""
-    token = _pending.set(metrics)
-    try:
-        yield
-    finally:
-        _pending.reset(token)
+Gathering = contextvars.Token[Pending | None]
+
+
+def gather_into(metrics: Pending) -> Gathering:
+    """Until ``stop_gathering`` of what this returns, business counters without properties of their own join
+    ``metrics`` (the invocation's, which it writes in its one EMF line) instead of writing a line each."""
+    return _pending.set(metrics)
+
+
+def stop_gathering(gathering: Gathering) -> None:
+    _pending.reset(gathering)
 
 
 def count(name: str, value: float = 1, function: str | None = None, **properties: object) -> None:

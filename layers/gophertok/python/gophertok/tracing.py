@@ -31,6 +31,11 @@ def in_lambda() -> bool:
     return bool(os.environ.get("LAMBDA_TASK_ROOT") and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
+def opens_segments() -> bool:
+    """Whether ``segment`` opens one: tracing is on and Lambda does not open it itself."""
+    return enabled() and not in_lambda()
+
+
 @functools.cache
 def _recorder() -> AWSXRayRecorder:
     from aws_xray_sdk.core import xray_recorder
@@ -56,7 +61,7 @@ def parse_header(header: str | None) -> dict[str, str]:
 def segment(name: str, trace_header: str | None = None) -> Iterator[None]:
     """The invocation's segment. Lambda opens it itself (Tracing: Active); elsewhere, with a daemon
     address set (the local collector), open one that joins the caller's trace when a header is given."""
-    if not enabled() or in_lambda():
+    if not opens_segments():
         yield
         return
     recorder = _recorder()

@@ -8,6 +8,7 @@ generic 500 that carries the request id, never the exception text.
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import uuid
 from collections.abc import Callable
@@ -31,23 +32,33 @@ def http_endpoint(view: View) -> Callable[[dict[str, Any], Any], dict[str, Any]]
     def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         request_context = event.get("requestContext") or {}
         request_id = getattr(context, "aws_request_id", None) or request_context.get("requestId") or uuid.uuid4().hex
-        headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-        with invocation(context, fallback_name, request_id, headers.get("x-amzn-trace-id")) as call:
+        with invocation(context, fallback_name, request_id, _trace_header(event.get("headers"))) as call:
             (http_status, body), headers = _invoke(view, event, context, request_id)
             call.status_code = int(body.get("status_code", 0))
-            log.info(
-                "request handled",
-                extra={
-                    "method": (request_context.get("http") or {}).get("method") or event.get("httpMethod"),
-                    "path": event.get("rawPath") or event.get("path"),
-                    "http_status": http_status,
-                    "status_code": call.status_code,
-                    "duration_ms": call.elapsed_ms,
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request handled",
+                    extra={
+                        "method": (request_context.get("http") or {}).get("method") or event.get("httpMethod"),
+                        "path": event.get("rawPath") or event.get("path"),
+                        "http_status": http_status,
+                        "status_code": call.status_code,
+                        "duration_ms": call.elapsed_ms,
+                    },
+                )
             return proxy_response((http_status, body), request_id, headers)
 
     return handler
+
+
+def _trace_header(headers: dict[str, Any] | None) -> str | None:
+    """X-Amzn-Trace-Id, whatever its case (HTTP APIs send header names in lower case, REST APIs as sent)."""
+    if not headers:
+        return None
+    found = headers.get("x-amzn-trace-id") or headers.get("X-Amzn-Trace-Id")
+    if found is None:
+        found = next((value for name, value in headers.items() if str(name).lower() == "x-amzn-trace-id"), None)
+    return None if found is None else str(found)
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:

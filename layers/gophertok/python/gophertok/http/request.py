@@ -98,8 +98,11 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
 
 def _query_pairs(event: dict[str, Any]) -> list[tuple[str, str]]:
     if "rawQueryString" in event:
+        raw = event.get("rawQueryString") or ""
+        if "%" not in raw and "+" not in raw:  # nothing to decode (the common case): what parse_qsl gives, quicker
+            return [(name, value) for name, _, value in (field.partition("=") for field in raw.split("&") if field)]
         try:
-            return parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True, errors="strict")
+            return parse_qsl(raw, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             raise InvalidInput(NOT_UTF8_QUERY) from None
     multi = event.get("multiValueQueryStringParameters") or {}
