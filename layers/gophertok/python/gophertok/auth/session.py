@@ -12,7 +12,7 @@ from gophertok import logs, tracing
 from gophertok.auth.tokens import verify_token
 from gophertok.errors import TokenInvalid, TokenMissing
 from gophertok.http.request import Request
-from gophertok.services.users import load_profiles
+from gophertok.services import users
 
 
 def token_subject(request: Request) -> int:
@@ -29,7 +29,7 @@ def token_subject(request: Request) -> int:
 def require_user(request: Request) -> int:
     """The caller's user id; TokenMissing/TokenInvalid/TokenExpired otherwise (TokenInvalid for a ghost)."""
     user_id = token_subject(request)
-    if user_id not in load_profiles([user_id]):
+    if not users.exists(user_id):
         raise TokenInvalid("this account no longer exists: log in again")
     logs.add_context(user_id=user_id)
     tracing.annotate("user_id", user_id)

@@ -20,7 +20,7 @@ def require_other_user(actor_id: int, target_id: int, action: str) -> int:
 
 def require_existing_user(user_id: int) -> int:
     """``user_id`` if that user exists (one cached profile read), else NotFound."""
-    if user_id not in users.load_profiles([user_id]):
+    if not users.exists(user_id):
         raise NotFound("user not found")
     return user_id
 

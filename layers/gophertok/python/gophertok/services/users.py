@@ -121,6 +121,11 @@ def load_profiles(user_ids: Iterable[int]) -> dict[int, Profile]:
     return {user_id: Profile(**fields) for user_id, fields in _profile_fields(user_ids).items()}
 
 
+def exists(user_id: int) -> bool:
+    """Whether ``user_id`` names a user (its cached profile, or MySQL), without building its Profile."""
+    return user_id in _profile_fields([user_id])
+
+
 def _profile_fields(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Each found user's Profile fields as a dict (what the cache holds): lists read hundreds of them and need no
     Profile objects."""
