@@ -5,10 +5,12 @@ scales live side by side): 100/1k/10k followers, friends, liked videos, comments
 published videos of one user, and 1k/10k/100k videos in the feed. Then, per endpoint and scale (the samples of
 one endpoint taken in turn across the scales, so a VM's drifting speed cannot bend the exponent), it
 measures the warm median of the in-process handler, the first (cold) call after the user's Redis keys
-are deleted, the answer size, and two I/O floors: the request's Redis and SQL round trips times a
-trivial round trip (PING, SELECT 1, a one-byte record acknowledged) measured in the same run, and the request's
-own Redis commands replayed on a bare client, its SQL statements run again and its Kafka records published again
-and acknowledged (the same replies, so the floor carries the payload a list page has to fetch). The write
+are deleted, the answer size, and two I/O floors, both measured in the same run:
+- PING floor: the request's Redis and SQL round trips and Kafka publishes times a trivial one of each (PING,
+  SELECT 1, a one-byte record acknowledged);
+- replayed: the request's own round trips in its order (Redis commands on a bare client, SQL statements, Kafka
+  records published and acknowledged), sent again back to back after each block of samples: the same replies, so
+  the floor carries the payload a list page has to fetch. The write
 endpoints (like/unlike, comment, follow/unfollow, message) are measured the same way, on the same users.
 The growth exponent is log(t100 / t10) / log(10): 0 is flat, 1 is linear.
 
@@ -29,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
@@ -44,31 +46,63 @@ from gophertok_local.functions import invoke
 BASE = 100  # items per list at 1×
 FEED_BASE = 1000  # videos in the feed at 1×
 T0 = 1_500_000_000_000
+BLOCK = 5  # handler samples taken one after another before their replays
 FEED = "feed top page"  # the one endpoint whose data (every video) the scales share
 
 
 Sent = list[tuple[tuple[Any, ...], dict[str, Any]]]  # one round trip's commands: (args, options)
 
 
-class CountingRedis(redis.Redis):
-    """Counts round trips and keeps what each one sent, to replay it on a bare client (``replayed``)."""
+@dataclass
+class IO:
+    """One round trip a request made: what it sent (see ``Replayer.run``) and when, on perf_counter's clock."""
 
-    round_trips = 0
-    sent: list[Sent] = []
+    kind: str  # "redis", "sql" or "kafka"
+    sent: Any  # redis: Sent; sql: (statement, args); kafka: (topic, records)
+    started: float
+    ended: float
+
+
+class Timeline:
+    """The round trips of the request being measured, in the order it made them (with their times, for a look at
+    where a request waits)."""
+
+    started = 0.0
+    made: list[IO] = []
+
+    @classmethod
+    def begin(cls) -> None:
+        cls.started, cls.made = time.perf_counter(), []
+
+    @classmethod
+    def add(cls, kind: str, sent: Any, started: float) -> None:
+        cls.made.append(IO(kind, sent, started, time.perf_counter()))
+
+    @classmethod
+    def count(cls, kind: str) -> int:
+        return sum(1 for io in cls.made if io.kind == kind)
+
+
+class CountingRedis(redis.Redis):
+    """Puts every round trip (single commands and pipelines) on the Timeline, to replay it on a bare client."""
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        CountingRedis.round_trips += 1
-        CountingRedis.sent.append([(args, options)])
-        return super().execute_command(*args, **options)
+        started = time.perf_counter()
+        try:
+            return super().execute_command(*args, **options)
+        finally:
+            Timeline.add("redis", [(args, options)], started)
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
         pipe = super().pipeline(transaction=transaction, shard_hint=shard_hint)
         send = pipe.execute
 
         def execute(*args: Any, **kwargs: Any) -> Any:
-            CountingRedis.round_trips += 1
-            CountingRedis.sent.append(list(pipe.command_stack))
-            return send(*args, **kwargs)
+            commands, started = list(pipe.command_stack), time.perf_counter()
+            try:
+                return send(*args, **kwargs)
+            finally:
+                Timeline.add("redis", commands, started)
 
         pipe.execute = execute  # type: ignore[method-assign]
         return pipe
@@ -241,30 +275,26 @@ def endpoints(scale: Scale) -> dict[str, Callable[[], Spec]]:
     }
 
 
-Published = list[tuple[str, list[kafka.RawRecord]]]  # what a request sent to Kafka: (topic, records)
-
-
 class RecordingKafka:
-    """Keeps what a request published (topic, records), to send it again on a bare producer as part of its floor."""
-
-    sent: Published = []
+    """Puts what a request published (topic, records) on the Timeline, to send it again on a bare producer."""
 
     @classmethod
     def install(cls) -> None:
         publish = kafka.publish_records
 
         def recorded(topic: str, records: Any) -> int:
-            batch = list(records)
-            cls.sent.append((topic, batch))
-            return publish(topic, batch)
+            batch, started = list(records), time.perf_counter()
+            try:
+                return publish(topic, batch)
+            finally:
+                Timeline.add("kafka", (topic, batch), started)
 
         kafka.publish_records = recorded
 
 
 class RecordingDatabase:
-    """Keeps the read statements a request ran (sql, args), to replay them as part of its floor."""
+    """Puts the read statements a request ran (sql, args) on the Timeline, to run them again as part of its floor."""
 
-    ran: list[tuple[str, Any]] = []
     unrecorded: Callable[..., Any] = staticmethod(lambda sql, args=None: None)
 
     @classmethod
@@ -273,23 +303,24 @@ class RecordingDatabase:
         query = cls.unrecorded = database.query
 
         def recorded(sql: str, args: Any = None) -> Any:
-            cls.ran.append((sql, args))
-            return query(sql, args)
+            started = time.perf_counter()
+            try:
+                return query(sql, args)
+            finally:
+                Timeline.add("sql", (sql, args), started)
 
         database.query = recorded  # type: ignore[method-assign]
 
 
-def call(spec: Spec) -> tuple[float, int, int, int]:
+def call(spec: Spec) -> tuple[float, int]:
+    """One request: (ms, answer bytes); its round trips are on the Timeline."""
     function, method, path, query = spec
     event = http_event(method, path, query=query)
-    database = get_database()
-    CountingRedis.round_trips, CountingRedis.sent, sql_before = 0, [], database.statements
-    RecordingDatabase.ran, RecordingKafka.sent = [], []
-    started = time.perf_counter()
+    Timeline.begin()
     response = invoke(function, event)
-    elapsed = (time.perf_counter() - started) * 1000
+    elapsed = (time.perf_counter() - Timeline.started) * 1000
     assert '"status_code":0' in response["body"], response["body"][:300]
-    return elapsed, len(response["body"].encode()), CountingRedis.round_trips, database.statements - sql_before
+    return elapsed, len(response["body"].encode())
 
 
 class Replayer:
@@ -304,25 +335,30 @@ class Replayer:
         self.redis = redis.Redis.from_url(settings.redis_url, **redis_client.client_options(settings))
         self.producer = kafka.make_producer(settings)
 
-    def once(self, sent: list[Sent], statements: list[tuple[str, Any]], published: Published) -> float:
-        """Send it all again; ms."""
+    def once(self, made: list[IO]) -> float:
+        """Send it all again, back to back; ms."""
         started = time.perf_counter()
-        for commands in sent:
-            if len(commands) == 1:
-                args, options = commands[0]
+        for io in made:
+            self.run(io)
+        return (time.perf_counter() - started) * 1000
+
+    def run(self, io: IO) -> None:
+        if io.kind == "redis":
+            if len(io.sent) == 1:
+                args, options = io.sent[0]
                 self.redis.execute_command(*args, **options)
-                continue
+                return
             pipe = self.redis.pipeline(transaction=False)
-            for args, options in commands:
+            for args, options in io.sent:
                 pipe.execute_command(*args, **options)
             pipe.execute()
-        for sql, args in statements:
-            RecordingDatabase.unrecorded(sql, args)
-        for topic, records in published:
+        elif io.kind == "sql":
+            RecordingDatabase.unrecorded(*io.sent)
+        else:
+            topic, records = io.sent
             for key, value, headers in records:
                 self.producer.produce(topic, value=value, key=key, headers=dict(headers))
             self.producer.flush(10)
-        return (time.perf_counter() - started) * 1000
 
     def close(self) -> None:
         self.redis.close()
@@ -352,11 +388,21 @@ def trivial_round_trips(samples: int = 200) -> tuple[float, float, float]:
     return statistics.median(redis_times), statistics.median(sql_times), statistics.median(ack_times)
 
 
-Results = dict[str, dict[int, tuple[float, float, int, float, float]]]  # endpoint -> factor -> figures
+class Figures(NamedTuple):
+    """One endpoint at one scale (ms unless said)."""
+
+    p50: float
+    cold: float
+    answer_bytes: int
+    ping_floor: float  # round trips × a trivial round trip of their kind
+    replayed: float  # the request's own I/O sent again back to back (median)
+
+
+Results = dict[str, dict[int, Figures]]  # endpoint -> factor -> figures
 
 
 def measure(factors: list[int], samples: int) -> Results:
-    """Per endpoint and data factor: (p50 ms, cold ms, answer bytes, PING floor ms, replayed floor ms).
+    """Per endpoint and data factor, its Figures.
 
     The feed reads every video, so it is measured at each scale as the videos table grows. The other endpoints
     have their own users per scale: their samples go round the scales (1×, 10×, 100×, 1×, ...), so a VM that
@@ -387,34 +433,42 @@ def sampled(
     samples: int,
     replayer: Replayer,
     trivial: tuple[float, float, float],
-) -> dict[int, tuple[float, float, int, float, float]]:
+) -> dict[int, Figures]:
     """One endpoint at every scale in ``specs``: its cold call, then ``samples`` warm ones per scale, taken in
-    turn across the scales, each followed by the replay of its own I/O."""
-    redis_ms, sql_ms, ack_ms = trivial
+    blocks of BLOCK that go round the scales in turn, each block followed by the replays of its samples' own I/O.
+    The blocks are short enough that a drifting VM speed is the same for a block and its replays, and long enough
+    that a sample follows calls of its own handler (as on a warm Lambda), not the replay's other client."""
+    trivial_by_kind = dict(zip(("redis", "sql", "kafka"), trivial, strict=True))
     cold = {factor: call(by_name[name]())[0] for factor, by_name in specs.items()}
     for _ in range(3):  # connections, scripts and caches of the warm path
         for by_name in specs.values():
             call(by_name[name]())
-    warm: dict[int, list[tuple[float, int, int, int]]] = {factor: [] for factor in specs}
-    floors: dict[int, list[float]] = {factor: [] for factor in specs}
-    floor = {factor: 0.0 for factor in specs}
-    for _ in range(samples):
+    warm: dict[int, list[tuple[float, int]]] = {factor: [] for factor in specs}
+    replays: dict[int, list[float]] = {factor: [] for factor in specs}
+    ping_floor = {factor: 0.0 for factor in specs}
+    for _ in range(math.ceil(samples / BLOCK)):
         for factor, by_name in specs.items():
-            sample = call(by_name[name]())
-            warm[factor].append(sample)
-            floors[factor].append(replayer.once(CountingRedis.sent, RecordingDatabase.ran, RecordingKafka.sent))
-            _, _, redis_rt, sql_rt = sample
-            floor[factor] = redis_rt * redis_ms + sql_rt * sql_ms + len(RecordingKafka.sent) * ack_ms
+            timelines = []
+            for _ in range(BLOCK):
+                warm[factor].append(call(by_name[name]()))
+                timelines.append(Timeline.made)
+            for made in timelines:
+                replays[factor].append(replayer.once(made))
+            ping_floor[factor] = sum(trivial_by_kind[io.kind] for io in timelines[-1])
     return {
-        factor: (
-            statistics.median(sample[0] for sample in warm[factor]),
+        factor: Figures(
+            statistics.median(ms for ms, _ in warm[factor]),
             cold[factor],
             warm[factor][-1][1],
-            floor[factor],
-            statistics.median(floors[factor]),
+            ping_floor[factor],
+            statistics.median(replays[factor]),
         )
         for factor in specs
     }
+
+
+def _ratio(p50: float, floor: float) -> str:
+    return f"{p50 / floor:.1f}×" if floor else "n/a"
 
 
 def main() -> int:
@@ -435,19 +489,20 @@ def main() -> int:
     with open(os.devnull, "w") as metrics_lines, contextlib.redirect_stdout(metrics_lines):
         results = measure(factors, args.samples)
     header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
-    header += "cold at max ms | answer at max | I/O floor ms | p50 / floor | replayed I/O ms | p50 / replayed |"
+    header += "cold at max ms | answer at max | PING floor ms | p50 / PING floor | replayed ms | p50 / replayed |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for name, by_factor in results.items():
-        times = [by_factor[f][0] for f in factors]
+        times = [by_factor[f].p50 for f in factors]
         exponent = (
-            math.log(by_factor[100][0] / by_factor[10][0]) / math.log(10) if {10, 100} <= set(by_factor) else math.nan
+            math.log(by_factor[100].p50 / by_factor[10].p50) / math.log(10) if {10, 100} <= set(by_factor) else math.nan
         )
-        p50, cold, size, floor, with_payload = by_factor[factors[-1]]
+        top = by_factor[factors[-1]]
         print(
-            f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponent:.2f} | {cold:.1f} | "
-            f"{size / 1024:.0f} KB | {floor:.2f} | {p50 / floor if floor else math.nan:.1f}× | "
-            f"{with_payload:.2f} | {p50 / with_payload if with_payload else math.nan:.1f}× |"
+            f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponent:.2f} | {top.cold:.1f} | "
+            f"{top.answer_bytes / 1024:.0f} KB | "
+            + " | ".join(f"{floor:.2f} | {_ratio(top.p50, floor)}" for floor in top[3:])
+            + " |"
         )
     return 0
 
