@@ -17,7 +17,7 @@ def follow_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     """The users ``user_id`` (default: the viewer) follows, most recently followed first."""
     owner = list_owner(viewer_id, user_id)
     page = id_sets.page(id_sets.FOLLOWING, owner, cursor)
-    return _users_in_order(page.ids, viewer_id), page.next_cursor
+    return _users_in_order(page.ids, viewer_id, followed_by_viewer=owner == viewer_id), page.next_cursor
 
 
 def follower_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | None = None) -> paging.Listing:
@@ -38,7 +38,7 @@ def friend_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     page = id_sets.page(id_sets.FRIENDS, owner, cursor, rebuild=lambda: read_model.ensure_friends(owner))
     last = conversations.last_messages(owner, page.ids) if owner == viewer_id else {}
     friends = []
-    for user in _users_in_order(page.ids, viewer_id):
+    for user in _users_in_order(page.ids, viewer_id, followed_by_viewer=owner == viewer_id):  # friends: followed
         message = last.get(user["id"])
         friends.append(
             {
@@ -50,6 +50,6 @@ def friend_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     return friends, page.next_cursor
 
 
-def _users_in_order(user_ids: list[int], viewer_id: int) -> list[dict[str, Any]]:
-    objects = users.user_objects(user_ids, viewer_id)
+def _users_in_order(user_ids: list[int], viewer_id: int, followed_by_viewer: bool = False) -> list[dict[str, Any]]:
+    objects = users.user_objects(user_ids, viewer_id, followed_by_viewer)
     return [objects[user_id] for user_id in user_ids if user_id in objects]

@@ -198,15 +198,20 @@ def forget_profiles(user_ids: Iterable[int]) -> None:
         pipe.execute()
 
 
-def user_objects(user_ids: Iterable[int], viewer_id: int | None) -> dict[int, dict[str, Any]]:
+def user_objects(
+    user_ids: Iterable[int], viewer_id: int | None, followed_by_viewer: bool = False
+) -> dict[int, dict[str, Any]]:
     """Full ``User`` JSON objects keyed by id, for any number of users, in a bounded number of round trips.
 
     ``is_follow`` is relative to ``viewer_id`` (False for anonymous viewers, and for the viewer's own object: nobody
-    follows themselves, so that costs no look-up). Users that do not exist are absent from the result.
+    follows themselves, so that costs no look-up). ``followed_by_viewer``: the ids are a page of whom the viewer
+    follows (their follow or friend list), so each is_follow is true with no look-up. Users that do not exist are
+    absent from the result.
     """
     profiles = _profile_fields(user_ids)
     stats = read_model.load_user_stats(profiles)
-    followed = read_model.following_flags(viewer_id, [user_id for user_id in profiles if user_id != viewer_id])
+    others = [user_id for user_id in profiles if user_id != viewer_id]
+    followed = set(others) if followed_by_viewer else read_model.following_flags(viewer_id, others)
     media = media_base_url()
     objects = {}
     for user_id, profile in profiles.items():

@@ -83,16 +83,19 @@ def require_video(video_id: int) -> VideoRow:
     return row
 
 
-def video_objects(video_ids: Iterable[int], viewer_id: int | None) -> list[dict[str, Any]]:
+def video_objects(
+    video_ids: Iterable[int], viewer_id: int | None, liked_by_viewer: bool = False
+) -> list[dict[str, Any]]:
     """Video JSON objects in the order of ``video_ids`` (unknown ids are skipped).
 
-    ``is_favorite`` and the authors' ``is_follow`` are relative to ``viewer_id``.
+    ``is_favorite`` and the authors' ``is_follow`` are relative to ``viewer_id``. ``liked_by_viewer``: the ids are a
+    page of the viewer's own likes, so each is_favorite is true with no look-up.
     """
     ids = list(dict.fromkeys(map(int, video_ids)))
     rows = _video_fields(ids)
     present = [i for i in ids if i in rows]
     stats = read_model.load_video_stats(present)
-    liked = read_model.liked_flags(viewer_id, present)
+    liked = set(present) if liked_by_viewer else read_model.liked_flags(viewer_id, present)
     authors = users.user_objects({rows[i]["author_id"] for i in present}, viewer_id)
     media = media_base_url()
     objects = []
