@@ -88,8 +88,8 @@ def newest_first(
             continue
         floor = int(sentinel or 0)
         rows = cast("list[tuple[str, float]]", raw)  # decode_responses=True: (member, score) pairs
-        items = (
-            [(member, int(score)) for member, score in rows if member != keys.SENTINEL]
+        items: list[tuple[str, float]] = (
+            [row for row in rows if row[0] != keys.SENTINEL]  # the pairs as read: only the page's last score is used
             if cursor is None and not floor  # a first page of a complete set: the common case, kept lean
             else [
                 (member, int(score))
@@ -112,7 +112,7 @@ def newest_first(
         slack *= 8
     page = items[:size]
     more = len(items) > size
-    return Page([int(member) for member, _ in page], Cursor(page[-1][1], page[-1][0]).encode() if more else "")
+    return Page([int(member) for member, _ in page], Cursor(int(page[-1][1]), page[-1][0]).encode() if more else "")
 
 
 def requested_cursor(params: dict[str, str]) -> Cursor | None:
