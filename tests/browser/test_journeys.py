@@ -15,22 +15,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from support.browser import PASSWORD, api, sign_up
 from support.clips import clip
 from support.polling import unique_name, wait_for
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
-
-PASSWORD = "browser-pass-1"
-
-
-def sign_up(page, api_url: str, username: str) -> dict:
-    page.goto(api_url + "/#/login")
-    page.get_by_role("button", name="New here? Create an account").click()
-    page.get_by_placeholder("Username").fill(username)
-    page.get_by_placeholder("Password (6–32 characters)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(re.compile(r"#/feed$"))
-    return page.evaluate("JSON.parse(localStorage.getItem('gophertok.session'))")
 
 
 def first_load_figures(page, api_url: str) -> dict:
@@ -64,12 +53,6 @@ def first_load_figures(page, api_url: str) -> dict:
     }"""
         ),
     }
-
-
-def api(api_url: str, path: str, **params) -> dict:
-    body = requests.get(api_url + path, params=params, timeout=10).json()
-    assert body["status_code"] == 0, body
-    return body
 
 
 def card(page, video_id: int):

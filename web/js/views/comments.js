@@ -5,12 +5,16 @@ import { session } from "../session.js";
 
 export function openComments(video, onCount) {
   document.querySelector(".sheet-backdrop")?.remove();
-  const list = h("ul.comment-list", {}, h("li.muted", {}, "Loading…"));
+  const list = h("ul.comment-list", { "aria-busy": "true" }, h("li.muted", {}, "Loading…"));
   const title = h("h2", {}, "Comments");
   const input = h("input", { name: "comment", placeholder: session.loggedIn ? "Add a comment…" : "Log in to comment",
     maxLength: 500, disabled: !session.loggedIn, autocomplete: "off" });
   const send = h("button.primary", { type: "submit", disabled: !session.loggedIn }, "Post");
   let comments = [];
+  // The list loads while one may already post or delete: what was done here wins over a list that crossed it
+  // (a list served after a post but delivered before its answer, or served before it and delivered after).
+  const postedHere = [];
+  const removedHere = new Set();
 
   function close() {
     backdrop.remove();
@@ -38,6 +42,7 @@ export function openComments(video, onCount) {
   async function removeComment(comment) {
     try {
       await api.deleteComment(video.id, comment.id);
+      removedHere.add(String(comment.id));
       comments = comments.filter((c) => !sameId(c.id, comment.id));
       render();
     } catch (error) {
@@ -51,7 +56,9 @@ export function openComments(video, onCount) {
     if (!text) return;
     send.disabled = true;
     try {
-      comments = [await api.addComment(video.id, text), ...comments];
+      const added = await api.addComment(video.id, text);
+      postedHere.push(added);
+      comments = [added, ...comments.filter((c) => !sameId(c.id, added.id))];
       input.value = "";
       render();
     } catch (error) {
@@ -69,7 +76,12 @@ export function openComments(video, onCount) {
   document.body.append(backdrop);
   document.addEventListener("keydown", onKey);
   api.comments(video.id).then((loaded) => {
-    comments = loaded;
+    const unlisted = postedHere.filter((mine) => !loaded.some((c) => sameId(c.id, mine.id))).reverse();
+    comments = [...unlisted, ...loaded].filter((c) => !removedHere.has(String(c.id)));
+    list.setAttribute("aria-busy", "false");
     render();
-  }, showError);
+  }, (error) => {
+    list.setAttribute("aria-busy", "false");
+    showError(error);
+  });
 }
