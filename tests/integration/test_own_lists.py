@@ -7,7 +7,7 @@ import pytest
 
 from gophertok.services import read_model
 from support.interactions import make_video
-from support.social import invoke_http, register_in_process
+from support.social import follow_in_process, invoke_http, register_in_process
 
 
 @pytest.fixture
@@ -29,17 +29,6 @@ def flag_reads(monkeypatch, stack_env) -> dict[str, list[set[int]]]:
 def _like(account, video_id):
     invoke_http(
         "favorite_action", "POST", "/douyin/favorite/action/", token=account.token, video_id=video_id, action_type=1
-    )
-
-
-def _follow(actor, target):
-    invoke_http(
-        "relation_action",
-        "POST",
-        "/douyin/relation/action/",
-        token=actor.token,
-        to_user_id=target.user_id,
-        action_type=1,
     )
 
 
@@ -70,9 +59,9 @@ def test_my_follow_and_friend_lists_are_all_followed_without_asking_and_a_visito
     owner, visitor = register_in_process(), register_in_process()
     others = [register_in_process() for _ in range(3)]
     for other in others:
-        _follow(owner, other)
-        _follow(other, owner)  # friends too
-    _follow(visitor, others[0])
+        follow_in_process(owner, other)
+        follow_in_process(other, owner)  # friends too
+    follow_in_process(visitor, others[0])
     flag_reads["following"].clear()
 
     path = f"/douyin/relation/{kind}/list/"

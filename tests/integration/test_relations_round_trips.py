@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from support.round_trips import counting_round_trips
-from support.social import invoke_http, register_in_process
+from support.social import follow_in_process, invoke_http, register_in_process
 
 FRIENDS = 50
-
-
-def _follow(actor, target):
-    invoke_http(
-        "relation_action",
-        "POST",
-        "/douyin/relation/action/",
-        token=actor.token,
-        to_user_id=target.user_id,
-        action_type=1,
-    )
 
 
 def _list(kind, viewer):
@@ -29,8 +18,8 @@ def test_a_warm_friend_list_of_50_friends_costs_a_few_redis_round_trips_and_no_s
     owner = register_in_process()
     friends = [register_in_process() for _ in range(FRIENDS)]
     for friend in friends:
-        _follow(owner, friend)
-        _follow(friend, owner)
+        follow_in_process(owner, friend)
+        follow_in_process(friend, owner)
     for friend in friends[::2]:  # half of them have chatted
         invoke_http(
             "message_action",

@@ -75,3 +75,15 @@ def register_in_process() -> Account:
     username, password = unique_name(), "quiet-Otter-42"
     body = invoke_http("user_register", "POST", "/douyin/user/register/", username=username, password=password)
     return Account(body["user_id"], body["token"], username, password)
+
+
+def follow_in_process(actor: Account, target: Account) -> None:
+    """``actor`` follows ``target`` through the relation_action handler in this process."""
+    invoke_http(
+        "relation_action",
+        "POST",
+        "/douyin/relation/action/",
+        token=actor.token,
+        to_user_id=target.user_id,
+        action_type=FOLLOW,
+    )
