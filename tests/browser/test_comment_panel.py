@@ -6,26 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 
-from support.browser import PASSWORD, api, sign_up
+from support.browser import api, published_video, sign_up
 from support.clips import clip
 from support.polling import unique_name
 
 
 @pytest.fixture(scope="module")
 def video(api_url) -> dict:
-    author = requests.post(
-        api_url + "/douyin/user/register/", data={"username": unique_name("ann"), "password": PASSWORD}, timeout=10
-    ).json()
-    published = requests.post(
-        api_url + "/douyin/publish/action/",
-        data={"token": author["token"], "title": "Ann's clip"},
-        files={"data": ("clip.mp4", clip("testsrc2", seconds=1.0), "video/mp4")},
-        timeout=60,
-    ).json()
-    assert published["status_code"] == 0, published
-    return api(api_url, "/douyin/publish/list/", token=author["token"])["video_list"][0]
+    return published_video(api_url, "ann", "Ann's clip", clip("testsrc2", seconds=1.0))[1]
 
 
 def open_panel(page, api_url: str, video: dict) -> None:

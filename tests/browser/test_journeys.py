@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support.browser import PASSWORD, api, sign_up
+from support.browser import PASSWORD, api, published_video, sign_up
 from support.clips import clip
 from support.polling import unique_name, wait_for
 
@@ -196,17 +196,7 @@ def test_an_expired_session_leads_to_login_and_a_lost_network_to_a_retry_banner(
 
 def test_an_author_profile_shows_their_videos_and_likes(api_url, new_page, clip_file) -> None:
     client = requests.Session()
-    author = client.post(
-        api_url + "/douyin/user/register/", data={"username": unique_name("dan"), "password": PASSWORD}, timeout=10
-    ).json()
-    published = client.post(
-        api_url + "/douyin/publish/action/",
-        data={"token": author["token"], "title": "Dan's clip"},
-        files={"data": ("clip.mp4", clip_file.read_bytes(), "video/mp4")},
-        timeout=60,
-    ).json()
-    assert published["status_code"] == 0, published
-    video = api(api_url, "/douyin/publish/list/", token=author["token"])["video_list"][0]
+    author, video = published_video(api_url, "dan", "Dan's clip", clip_file.read_bytes())
     liked = client.post(
         api_url + "/douyin/favorite/action/",
         data={"token": author["token"], "video_id": video["id"], "action_type": 1},

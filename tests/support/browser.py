@@ -6,6 +6,8 @@ import re
 
 import requests
 
+from support.polling import unique_name
+
 PASSWORD = "browser-pass-1"
 
 
@@ -23,3 +25,19 @@ def api(api_url: str, path: str, **params) -> dict:
     body = requests.get(api_url + path, params=params, timeout=10).json()
     assert body["status_code"] == 0, body
     return body
+
+
+def published_video(api_url: str, name: str, title: str, data: bytes) -> tuple[dict, dict]:
+    """A new account (its register answer) that published ``data`` as ``title`` through the API, and that video as
+    its publish list shows it."""
+    author = requests.post(
+        api_url + "/douyin/user/register/", data={"username": unique_name(name), "password": PASSWORD}, timeout=10
+    ).json()
+    published = requests.post(
+        api_url + "/douyin/publish/action/",
+        data={"token": author["token"], "title": title},
+        files={"data": ("clip.mp4", data, "video/mp4")},
+        timeout=60,
+    ).json()
+    assert published["status_code"] == 0, published
+    return author, api(api_url, "/douyin/publish/list/", token=author["token"])["video_list"][0]
