@@ -82,7 +82,7 @@ def test_a_comment_shown_but_never_announced_leaves_the_list_on_the_second_look(
         report = reconciliation.reconcile(batch=1, now=now)
     # Then the comment MySQL never got is no longer listed or counted
     assert report.repaired.get("sets") == 1
-    assert comments.list_comments(video_id, None)[0] == []
+    assert list(comments.list_comments(video_id, None)[0]) == []
     assert read_model.video_counts([video_id])[video_id]["comment_count"] == 0
     assert int(redis_client.hget(keys.video_stats(video_id), "comment_count")) == 0
 

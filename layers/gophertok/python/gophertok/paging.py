@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gophertok import keys
+from gophertok import jsontext, keys
 from gophertok.adapters.redis_client import get_redis
 from gophertok.errors import InvalidInput
 
@@ -45,7 +45,8 @@ def parse_cursor(raw: str | None) -> Cursor | None:
     return Cursor(int(match.group(1)), match.group(2))
 
 
-Listing = tuple[list[dict[str, Any]], str]  # a page of contract objects and its next_cursor
+# a page of contract objects (or their JSON text) and its next_cursor
+Listing = tuple[list[dict[str, Any]] | jsontext.Rendered, str]
 
 
 @dataclass(frozen=True)

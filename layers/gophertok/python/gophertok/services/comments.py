@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import orjson
 
@@ -140,7 +140,17 @@ def ensure_video_comments(video_id: int, members: Sequence[int] = ()) -> str:
 
 
 def _comment_object(row: CommentRow, user: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row.id, "user": user, "content": row.content, "create_date": create_date(row.created_at)}
+    return cast("dict[str, Any]", orjson.loads(_comment_text(row, orjson.dumps(user))))
+
+
+def _comment_text(row: CommentRow, user: bytes) -> bytes:
+    """A Comment object as JSON text, around its user's (``user_texts``)."""
+    return b'{"id":%d,"user":%b,"content":%b,"create_date":"%b"}' % (
+        row.id,
+        user,
+        orjson.dumps(row.content),
+        create_date(row.created_at).encode(),
+    )
 
 
 def _show(row: CommentRow, key: str) -> None:
@@ -244,8 +254,11 @@ def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | 
     page = id_sets.page(id_sets.COMMENTS, video_id, cursor, PAGE_SIZE)
     rows = load_comments(page.ids)
     live = [rows[i] for i in page.ids if i in rows and rows[i].deleted_at is None]
-    authors = users.user_objects({row.user_id for row in live}, viewer_id)
-    return [_comment_object(row, authors[row.user_id]) for row in live if row.user_id in authors], page.next_cursor
+    authors = users.user_texts({row.user_id for row in live}, viewer_id)
+    return (
+        jsontext.Rendered([_comment_text(row, authors[row.user_id]) for row in live if row.user_id in authors]),
+        page.next_cursor,
+    )
 
 
 # Persistence (comment_consumer) ----------------------------------------------------------------

@@ -151,7 +151,7 @@ def list_liked_videos(user_id: int, viewer_id: int | None, cursor: paging.Cursor
     if not users.exists(user_id):
         raise NotFound("user not found")
     page = id_sets.page(id_sets.LIKES, user_id, cursor)
-    return videos.video_objects(page.ids, viewer_id, liked_by_viewer=user_id == viewer_id), page.next_cursor
+    return videos.video_list(page.ids, viewer_id, liked_by_viewer=user_id == viewer_id), page.next_cursor
 
 
 def _latest_changes(events: Iterable[Event]) -> list[tuple[int, int, int, int, int]]:

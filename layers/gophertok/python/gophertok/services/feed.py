@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from gophertok import jsontext
 from gophertok.services import video_index, videos
 from gophertok.services.video_index import Entry
 
@@ -23,7 +23,7 @@ SECONDS_BELOW = 100_000_000_000  # latest_time values under 1e11 are seconds, no
 
 @dataclass(frozen=True)
 class FeedPage:
-    videos: list[dict[str, Any]]
+    videos: jsontext.Rendered
     next_time: int
 
 
@@ -46,8 +46,8 @@ def list_feed(latest_time: int | None, viewer_id: int | None, page_size: int = P
     """
     entries = page_entries(feed_bound(latest_time), page_size)
     if not entries:
-        return FeedPage([], now_ms())
-    return FeedPage(videos.video_objects([e.video_id for e in entries], viewer_id), entries[-1].created_at)
+        return FeedPage(jsontext.Rendered([]), now_ms())
+    return FeedPage(videos.video_list([e.video_id for e in entries], viewer_id), entries[-1].created_at)
 
 
 def page_entries(before_ms: int, page_size: int = PAGE_SIZE) -> list[Entry]:

@@ -12,4 +12,4 @@ def list_published(user_id: int, viewer_id: int | None, cursor: paging.Cursor | 
     if user_id not in users.load_profiles([user_id]):
         raise NotFound("user not found")
     page = id_sets.page(id_sets.AUTHOR_VIDEOS, user_id, cursor)
-    return videos.video_objects(page.ids, viewer_id), page.next_cursor
+    return videos.video_list(page.ids, viewer_id), page.next_cursor

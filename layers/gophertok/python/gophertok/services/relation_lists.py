@@ -1,14 +1,14 @@
 """Follow, follower and friend lists: full User objects with the viewer's ``is_follow``, one page at a time.
 
 Lists come from the read model's ZSETs (most recent relation first; a missing one is rebuilt from MySQL);
-User objects for a page are assembled once by ``users.user_objects``.
+User objects for a page are rendered once by ``users.user_texts``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import orjson
 
-from gophertok import paging
+from gophertok import jsontext, paging
 from gophertok.services import conversations, id_sets, read_model, users
 from gophertok.services.social_targets import list_owner
 
@@ -37,19 +37,19 @@ def friend_list(viewer_id: int, user_id: int | None, cursor: paging.Cursor | Non
     owner = list_owner(viewer_id, user_id)
     page = id_sets.page(id_sets.FRIENDS, owner, cursor, rebuild=lambda: read_model.ensure_friends(owner))
     last = conversations.last_messages(owner, page.ids) if owner == viewer_id else {}
+    texts = users.open_user_texts(page.ids, viewer_id, followed_by_viewer=owner == viewer_id)  # friends: followed
     friends = []
-    for user in _users_in_order(page.ids, viewer_id, followed_by_viewer=owner == viewer_id):  # friends: followed
-        message = last.get(user["id"])
-        friends.append(
-            {
-                **user,
-                "message": message.content if message else "",
-                "msgType": 1 if message and message.from_user_id == owner else 0,
-            }
-        )
-    return friends, page.next_cursor
+    for user_id in page.ids:
+        if user_id in texts:
+            message = last.get(user_id)
+            content, sent = (message.content, message.from_user_id == owner) if message else ("", False)
+            friends.append(_FRIEND % (texts[user_id], orjson.dumps(content), 1 if sent else 0))
+    return jsontext.Rendered(friends), page.next_cursor
 
 
-def _users_in_order(user_ids: list[int], viewer_id: int, followed_by_viewer: bool = False) -> list[dict[str, Any]]:
-    objects = users.user_objects(user_ids, viewer_id, followed_by_viewer)
-    return [objects[user_id] for user_id in user_ids if user_id in objects]
+_FRIEND = b'%b,"message":%b,"msgType":%d}'  # a FriendUser: a User object, left open, and these
+
+
+def _users_in_order(user_ids: list[int], viewer_id: int, followed_by_viewer: bool = False) -> jsontext.Rendered:
+    texts = users.user_texts(user_ids, viewer_id, followed_by_viewer)
+    return jsontext.Rendered([texts[user_id] for user_id in user_ids if user_id in texts])
