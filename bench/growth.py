@@ -41,7 +41,7 @@ from gophertok.adapters.mysql import get_database
 from gophertok.auth.tokens import issue_token
 from gophertok.config import get_settings
 from gophertok_local.events import http_event
-from gophertok_local.functions import invoke
+from gophertok_local.functions import LambdaContext, load_handler
 
 BASE = 100  # items per list at 1×
 FEED_BASE = 1000  # videos in the feed at 1×
@@ -316,8 +316,9 @@ def call(spec: Spec) -> tuple[float, int]:
     """One request: (ms, answer bytes); its round trips are on the Timeline."""
     function, method, path, query = spec
     event = http_event(method, path, query=query)
+    handler, context = load_handler(function), LambdaContext(function)  # the runtime's part, as on Lambda
     Timeline.begin()
-    response = invoke(function, event)
+    response = handler(event, context)
     elapsed = (time.perf_counter() - Timeline.started) * 1000
     assert '"status_code":0' in response["body"], response["body"][:300]
     return elapsed, len(response["body"].encode())
