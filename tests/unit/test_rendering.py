@@ -103,9 +103,21 @@ def test_a_user_renders_every_contract_member_with_any_text():
 def test_a_comment_renders_around_its_user_with_any_content():
     row = comments.CommentRow(9, 7, 5, HOSTILE, 86_400_000 * 40 + 5, None)
 
-    text = comments._comment_text(row, b'{"id":5}')
+    user_id, live, members = comments._fixed_members(comments._entry(row).decode())
 
-    assert orjson.loads(text) == {"id": 9, "user": {"id": 5}, "content": HOSTILE, "create_date": "02-10"}
+    assert (user_id, live) == (5, True)
+    assert orjson.loads(comments._COMMENT % (members, b'{"id":5}')) == {
+        "id": 9,
+        "user": {"id": 5},
+        "content": HOSTILE,
+        "create_date": "02-10",
+    }
+
+
+def test_a_deleted_comment_reads_as_not_live():
+    row = comments.CommentRow(9, 7, 5, "gone", 1, deleted_at=2)
+
+    assert comments._fixed_members(comments._entry(row).decode())[:2] == (5, False)
 
 
 def test_a_friend_renders_its_last_message_with_any_content():

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 
-from gophertok import ids, jsontext, keys, metrics, paging, ratelimit
+from gophertok import ids, jsontext, keys, metrics, paging, ratelimit, rendering
 from gophertok.adapters import kafka
 from gophertok.adapters.mysql import get_database, placeholders
 from gophertok.adapters.redis_client import Pipeline, get_redis, mget
@@ -97,24 +97,34 @@ def _row_from_db(row: dict[str, Any]) -> CommentRow:
     )
 
 
+def _entry(row: CommentRow) -> bytes:
+    """A row's cache entry."""
+    return orjson.dumps(row._asdict())
+
+
 def _cache_rows(rows: Iterable[CommentRow], pipe: Pipeline) -> None:
     for row in rows:
-        pipe.set(keys.comment(row.id), orjson.dumps(row._asdict()), ex=ROW_TTL_SECONDS)
+        pipe.set(keys.comment(row.id), _entry(row), ex=ROW_TTL_SECONDS)
 
 
 def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
     """Rows by id, deleted ones included (unknown ids are absent): one MGET, one ``IN`` for misses."""
-    wanted = list(dict.fromkeys(map(int, comment_ids)))
-    if not wanted:
+    entries = _entries(list(dict.fromkeys(map(int, comment_ids))))
+    return {
+        comment_id: CommentRow(**fields)
+        for comment_id, fields in zip(entries, jsontext.loads_many(list(entries.values())), strict=True)
+    }
+
+
+def _entries(ids: list[int]) -> dict[int, str]:
+    """Each found comment's cache entry (JSON text of its CommentRow, deleted ones included), for distinct ``ids``:
+    what MySQL holds for the ones the cache misses, which are cached again."""
+    if not ids:
         return {}
     redis = get_redis()
-    found: dict[int, CommentRow] = {}
-    for comment_id, fields in zip(
-        wanted, jsontext.loads_many(mget(redis, [keys.comment(i) for i in wanted])), strict=True
-    ):
-        if fields:
-            found[comment_id] = CommentRow(**fields)
-    missing = [i for i in wanted if i not in found]
+    cached = mget(redis, [keys.comment(i) for i in ids])
+    found = {comment_id: text for comment_id, text in zip(ids, cached, strict=True) if text}
+    missing = [i for i in ids if i not in found]
     if missing:
         rows = [
             _row_from_db(row)
@@ -126,7 +136,7 @@ def load_comments(comment_ids: Iterable[int]) -> dict[int, CommentRow]:
             pipe = redis.pipeline(transaction=False)
             _cache_rows(rows, pipe)
             pipe.execute()
-        found.update((row.id, row) for row in rows)
+        found.update((row.id, _entry(row).decode()) for row in rows)
     return found
 
 
@@ -139,18 +149,21 @@ def ensure_video_comments(video_id: int, members: Sequence[int] = ()) -> str:
 # Use cases -------------------------------------------------------------------------------------
 
 
+def _fixed_members(entry: str, _media: str = "") -> tuple[int, bool, bytes]:
+    """A comment cache entry's author, whether it is live, and its Comment object's members but the user (a row only
+    changes when it is deleted, which changes the entry) as JSON text left open: the user follows."""
+    fields = orjson.loads(entry)
+    members = {"id": fields["id"], "content": fields["content"], "create_date": create_date(fields["created_at"])}
+    return fields["user_id"], fields.get("deleted_at") is None, orjson.dumps(members)[:-1]
+
+
+_rendered = rendering.FixedMembers[str, str, tuple[int, bool, bytes]](key=lambda entry: entry, render=_fixed_members)
+_COMMENT = b'%b,"user":%b}'  # a Comment object: its fixed members, then its user (a User object)
+
+
 def _comment_object(row: CommentRow, user: dict[str, Any]) -> dict[str, Any]:
-    return cast("dict[str, Any]", orjson.loads(_comment_text(row, orjson.dumps(user))))
-
-
-def _comment_text(row: CommentRow, user: bytes) -> bytes:
-    """A Comment object as JSON text, around its user's (``user_texts``)."""
-    return b'{"id":%d,"user":%b,"content":%b,"create_date":"%b"}' % (
-        row.id,
-        user,
-        orjson.dumps(row.content),
-        create_date(row.created_at).encode(),
-    )
+    _, _, members = _fixed_members(_entry(row).decode())
+    return cast("dict[str, Any]", orjson.loads(_COMMENT % (members, orjson.dumps(user))))
 
 
 def _show(row: CommentRow, key: str) -> None:
@@ -252,13 +265,13 @@ def list_comments(video_id: int, viewer_id: int | None, cursor: paging.Cursor | 
     """
     videos.require_video(video_id)
     page = id_sets.page(id_sets.COMMENTS, video_id, cursor, PAGE_SIZE)
-    rows = load_comments(page.ids)
-    live = [rows[i] for i in page.ids if i in rows and rows[i].deleted_at is None]
-    authors = users.user_texts({row.user_id for row in live}, viewer_id)
-    return (
-        jsontext.Rendered([_comment_text(row, authors[row.user_id]) for row in live if row.user_id in authors]),
-        page.next_cursor,
-    )
+    entries = _entries(page.ids)
+    fixed = _rendered.of([entries[i] for i in page.ids if i in entries])
+    live = [(user_id, members) for user_id, is_live, members in fixed if is_live]
+    authors = users.user_texts({user_id for user_id, _ in live}, viewer_id)
+    return jsontext.Rendered(
+        [_COMMENT % (members, authors[user_id]) for user_id, members in live if user_id in authors]
+    ), page.next_cursor
 
 
 # Persistence (comment_consumer) ----------------------------------------------------------------
