@@ -16,9 +16,10 @@ from gophertok.adapters.storage import media_base_url
 class FixedMembers[E, K: Hashable, T]:
     """What ``render(entry, media_base_url)`` makes of a cache entry (its text, or its parsed fields), kept per
     ``key(entry)`` (which must cover everything the rendering reads, so a changed entry is rendered again) and per
-    media URL. At most KEPT entries: past that it starts afresh (a page needs at most a few hundred)."""
+    media URL. At most KEPT entries, past which it starts afresh: a page needs at most a few hundred, and the
+    largest entries (a comment of 500 four-byte characters, twice) keep it under ~16 MB."""
 
-    KEPT = 20_000
+    KEPT = 4096
 
     def __init__(self, key: Callable[[E], K], render: Callable[[E, str], T]) -> None:
         self.key, self.render = key, render
