@@ -12,7 +12,9 @@ are deleted, the answer size, and two I/O floors, both measured in the same run:
   records published and acknowledged), sent again back to back after each block of samples: the same replies, so
   the floor carries the payload a list page has to fetch. The write
 endpoints (like/unlike, comment, follow/unfollow, message) are measured the same way, on the same users.
-The growth exponent is log(t100 / t10) / log(10): 0 is flat, 1 is linear.
+The growth exponent is log(t100 / t10) / log(10): 0 is flat, 1 is linear. Beside it, the same with each time divided
+by a fixed pure-Python workload timed in the same blocks (``cpu_reference``): the feed's scales are measured one
+after another as the videos table grows, so a VM whose speed drifts bends its raw exponent.
 
     infra/with-env.sh .venv/bin/python bench/growth.py [--samples 25] [--scales 1,10,100]
 """
@@ -45,7 +47,9 @@ from gophertok_local.functions import LambdaContext, load_handler
 
 BASE = 100  # items per list at 1×
 FEED_BASE = 1000  # videos in the feed at 1×
-T0 = 1_500_000_000_000
+# This run's times: its data is newer than what earlier runs left in the same stack (their feed videos would otherwise
+# share the top page's milliseconds with this run's), and all of it is in the past (the feed reads before now).
+T0 = int(time.time() * 1000) - 10**8
 BLOCK = 5  # handler samples taken one after another before their replays
 FEED = "feed top page"  # the one endpoint whose data (every video) the scales share
 
@@ -175,9 +179,13 @@ def build(factor: int) -> Scale:
     return Scale(factor, owner, others, video)
 
 
+def videos_in_table() -> int:
+    return int((get_database().query_one("SELECT COUNT(*) AS n FROM videos") or {"n": 0})["n"])
+
+
 def grow_feed(total: int) -> None:
     """Make the videos table hold at least ``total`` videos (feed pages read the newest ones)."""
-    have = int((get_database().query_one("SELECT COUNT(*) AS n FROM videos") or {"n": 0})["n"])
+    have = videos_in_table()
     if have < total:
         (author,) = insert_users(1)
         insert_many(
@@ -389,6 +397,15 @@ def trivial_round_trips(samples: int = 200) -> tuple[float, float, float]:
     return statistics.median(redis_times), statistics.median(sql_times), statistics.median(ack_times)
 
 
+def cpu_reference() -> float:
+    """ms of a fixed pure-Python workload: how fast the VM runs at the moment. The feed's scales cannot be
+    interleaved (they share the videos table, which grows between them), so its exponent is also given corrected
+    by this, timed in the same blocks as its samples."""
+    started = time.perf_counter()
+    sum(i * i for i in range(20_000))
+    return (time.perf_counter() - started) * 1000
+
+
 class Figures(NamedTuple):
     """One endpoint at one scale (ms unless said)."""
 
@@ -397,6 +414,7 @@ class Figures(NamedTuple):
     answer_bytes: int
     ping_floor: float  # round trips × a trivial round trip of their kind
     replayed: float  # the request's own I/O sent again back to back (median)
+    reference: float  # cpu_reference() in the same blocks (median)
 
 
 Results = dict[str, dict[int, Figures]]  # endpoint -> factor -> figures
@@ -417,7 +435,12 @@ def measure(factors: list[int], samples: int) -> Results:
         grow_feed(FEED_BASE * factor)
         scale = build(factor)
         settle()
-        print(f"built {factor}× in {time.perf_counter() - started:.1f} s (settled)", file=sys.stderr, flush=True)
+        print(
+            f"built {factor}× in {time.perf_counter() - started:.1f} s (settled); the feed reads a table of "
+            f"{videos_in_table()} videos (a fresh stack for 1×/10×/100× of it: make clean-state up)",
+            file=sys.stderr,
+            flush=True,
+        )
         forget(scale)
         specs[factor] = endpoints(scale)
         results.setdefault(FEED, {}).update(sampled(FEED, {factor: specs[factor]}, samples, replayer, trivial))
@@ -446,6 +469,7 @@ def sampled(
             call(by_name[name]())
     warm: dict[int, list[tuple[float, int]]] = {factor: [] for factor in specs}
     replays: dict[int, list[float]] = {factor: [] for factor in specs}
+    references: dict[int, list[float]] = {factor: [] for factor in specs}
     ping_floor = {factor: 0.0 for factor in specs}
     for _ in range(math.ceil(samples / BLOCK)):
         for factor, by_name in specs.items():
@@ -455,6 +479,7 @@ def sampled(
                 timelines.append(Timeline.made)
             for made in timelines:
                 replays[factor].append(replayer.once(made))
+            references[factor].append(cpu_reference())
             ping_floor[factor] = sum(trivial_by_kind[io.kind] for io in timelines[-1])
     return {
         factor: Figures(
@@ -463,9 +488,21 @@ def sampled(
             warm[factor][-1][1],
             ping_floor[factor],
             statistics.median(replays[factor]),
+            statistics.median(references[factor]),
         )
         for factor in specs
     }
+
+
+def _exponent(by_factor: dict[int, Figures], corrected: bool = False) -> float:
+    """log(t100 / t10) / log(10); ``corrected``: each time divided by its scale's cpu_reference first."""
+    if not {10, 100} <= set(by_factor):
+        return math.nan
+    high, low = by_factor[100], by_factor[10]
+    ratio = high.p50 / low.p50
+    if corrected:
+        ratio *= low.reference / high.reference
+    return math.log(ratio) / math.log(10)
 
 
 def _ratio(p50: float, floor: float) -> str:
@@ -489,20 +526,18 @@ def main() -> int:
     # Every request writes its EMF metrics lines to stdout (as on Lambda): to a file here, or they bury the table.
     with open(os.devnull, "w") as metrics_lines, contextlib.redirect_stdout(metrics_lines):
         results = measure(factors, args.samples)
-    header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | "
+    header = "| endpoint | " + " | ".join(f"p50 {f}× ms" for f in factors) + " | exponent 10×→100× | speed-corrected | "
     header += "cold at max ms | answer at max | PING floor ms | p50 / PING floor | replayed ms | p50 / replayed |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for name, by_factor in results.items():
         times = [by_factor[f].p50 for f in factors]
-        exponent = (
-            math.log(by_factor[100].p50 / by_factor[10].p50) / math.log(10) if {10, 100} <= set(by_factor) else math.nan
-        )
+        exponents = f"{_exponent(by_factor):.2f} | {_exponent(by_factor, corrected=True):.2f}"
         top = by_factor[factors[-1]]
         print(
-            f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponent:.2f} | {top.cold:.1f} | "
+            f"| {name} | " + " | ".join(f"{t:.2f}" for t in times) + f" | {exponents} | {top.cold:.1f} | "
             f"{top.answer_bytes / 1024:.0f} KB | "
-            + " | ".join(f"{floor:.2f} | {_ratio(top.p50, floor)}" for floor in top[3:])
+            + " | ".join(f"{floor:.2f} | {_ratio(top.p50, floor)}" for floor in (top.ping_floor, top.replayed))
             + " |"
         )
     return 0
