@@ -9,6 +9,9 @@ about a third of a 500-item page's Python otherwise went into building dicts tha
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
+
+import orjson
 
 from gophertok.adapters.storage import media_base_url
 
@@ -39,6 +42,11 @@ class FixedMembers[E, K: Hashable, T]:
                 made = rendered[key] = self.render(entry, media)
             found.append(made)
         return found
+
+
+def open_object(members: dict[str, Any]) -> bytes:
+    """``members`` as the JSON text of an object left open (no closing brace), for more members to follow."""
+    return orjson.dumps(members)[:-1]
 
 
 def media_url(media: str, key: str) -> str:

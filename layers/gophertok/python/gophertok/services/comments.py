@@ -154,7 +154,7 @@ def _fixed_members(entry: str, _media: str = "") -> tuple[int, bool, bytes]:
     changes when it is deleted, which changes the entry) as JSON text left open: the user follows."""
     fields = orjson.loads(entry)
     members = {"id": fields["id"], "content": fields["content"], "create_date": create_date(fields["created_at"])}
-    return fields["user_id"], fields.get("deleted_at") is None, orjson.dumps(members)[:-1]
+    return fields["user_id"], fields.get("deleted_at") is None, rendering.open_object(members)
 
 
 _rendered = rendering.FixedMembers[str, str, tuple[int, bool, bytes]](key=lambda entry: entry, render=_fixed_members)

@@ -199,7 +199,7 @@ def forget_profiles(user_ids: Iterable[int]) -> None:
 
 def _fixed_members(profile: dict[str, Any], media: str) -> bytes:
     """The members of a User object that come from its profile, as JSON text left open: the counters follow."""
-    return orjson.dumps(
+    return rendering.open_object(
         {
             "id": profile["id"],
             "name": profile["name"],
@@ -207,7 +207,7 @@ def _fixed_members(profile: dict[str, Any], media: str) -> bytes:
             "background_image": rendering.media_url(media, profile["background_key"]),
             "signature": profile["signature"],
         }
-    )[:-1]
+    )
 
 
 def _profile_key(profile: dict[str, Any]) -> tuple[Any, ...]:

@@ -100,7 +100,7 @@ def _fixed_members(entry: str, media: str) -> tuple[int, bytes]:
         "cover_url": rendering.media_url(media, fields["cover_key"]),
         "title": fields["title"],
     }
-    return fields["author_id"], orjson.dumps(members)[:-1]
+    return fields["author_id"], rendering.open_object(members)
 
 
 _rendered = rendering.FixedMembers[str, str, tuple[int, bytes]](key=lambda entry: entry, render=_fixed_members)
