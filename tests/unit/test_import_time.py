@@ -114,12 +114,25 @@ def test_a_function_imports_nothing_it_does_not_use(function: str, runs: dict[st
     assert not stray, f"{function} imports at cold start what it does not use there:\n" + "\n".join(stray)
 
 
+def in_turn(path: list[str], sites: dict[str, Path], rounds: int = ROUNDS) -> tuple[list[ImportProfile], float]:
+    """``rounds`` profiles of the handler on ``path``, each after a bare ``import boto3`` run, and the ratio of their
+    median CPU times: what the suite-wide baseline is for a single function, without the drift of the machine's
+    speed between the suite's first and last runs."""
+    profiles, baseline = [], []
+    for _ in range(rounds):
+        baseline.append(profile([str(sites[RUNTIME])], "boto3"))
+        profiles.append(profile(path))
+    return profiles, median_cpu_us(profiles) / median_cpu_us(baseline)
+
+
 @pytest.mark.parametrize("function", registry.all_functions())
 def test_a_function_imports_within_its_budget_of_a_bare_boto3(
-    function: str, runs: dict[str, list[ImportProfile]]
+    function: str, runs: dict[str, list[ImportProfile]], sites: dict[str, Path], layers: dict[str, list[str]]
 ) -> None:
     baseline = median_cpu_us(runs[BASELINE])
     ratio = median_cpu_us(runs[function]) / baseline
+    if ratio > budget(function):  # measured again in turn with its own baseline: a loaded VM drifts over a suite
+        _, ratio = in_turn(lambda_path(function, layers[function], sites), sites, 2 * ROUNDS)
     heaviest = sorted(runs[function][0].self_us.items(), key=lambda item: -item[1])[:8]
     assert ratio <= budget(function), (
         f"{function}: import is {ratio:.2f}× a bare `import boto3` ({baseline / 1000:.0f} ms CPU), budget "
@@ -137,13 +150,10 @@ def test_a_handler_that_imports_too_much_fails_both_checks(tmp_path: Path, sites
         'S3 = boto3.client("s3", region_name="us-east-1")\n'
     )
     path = [str(heavy), *lambda_path("not_found", ["shared"], sites)[1:]]
-    profiles, baseline = [], []
-    for _ in range(ROUNDS):  # its own baseline runs, in turn with it: the machine's speed drifts over a suite
-        baseline.append(profile([str(sites[RUNTIME])], "boto3"))
-        profiles.append(profile(path))
+    profiles, ratio = in_turn(path, sites)
     assert profiles[0].imported("confluent_kafka") and profiles[0].imported("boto3")
     assert profiles[0].importer_of("confluent_kafka") == "app"
-    assert median_cpu_us(profiles) / median_cpu_us(baseline) > BUDGET
+    assert ratio > BUDGET
 
 
 def test_the_report_is_read_as_python_writes_it() -> None:
