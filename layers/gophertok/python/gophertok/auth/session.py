@@ -2,7 +2,7 @@
 
 A token is honoured only while its user exists: a correctly signed token of a deleted (or never
 created) user is TokenInvalid, so a ghost can neither read as a viewer nor write. The check reads
-the cached profile (one Redis GET when warm, see services/users.load_profiles); deleting a user goes
+the cached profile (one Redis GET when warm, see services/users.exists); deleting a user goes
 through users.delete_user, which drops that cache entry, so the user's tokens stop working at once.
 """
 

@@ -262,7 +262,7 @@ def user_objects(
 ) -> dict[int, dict[str, Any]]:
     """``user_texts`` as values, for the few callers that need them (a single user, a new comment)."""
     texts = user_texts(user_ids, viewer_id, followed_by_viewer)
-    return dict(zip(texts, jsontext.loads_many([text.decode() for text in texts.values()]), strict=True))
+    return dict(zip(texts, jsontext.Rendered(list(texts.values())), strict=True))
 
 
 def get_user(user_id: int, viewer_id: int | None) -> dict[str, Any]:
